@@ -1,0 +1,227 @@
+package org.phi3vspark.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.phi3vspark.model.config.ModelConfig;
+import org.phi3vspark.model.config.PreprocessorConfig;
+import org.phi3vspark.model.generate.GenerationRequest;
+import org.phi3vspark.model.generate.GenerationResult;
+import org.phi3vspark.model.generate.Generator;
+import org.phi3vspark.model.image.ImageProcessor;
+import org.phi3vspark.model.io.Checkpoint;
+import org.phi3vspark.model.nn.ImageEmbedding;
+import org.phi3vspark.model.nn.Phi3Decoder;
+import org.phi3vspark.model.nn.WeightLoader;
+import org.phi3vspark.model.nn.WeightNames;
+import org.phi3vspark.model.text.Phi3Tokenizer;
+import org.phi3vspark.model.text.PromptBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Phi-3.5-vision-instruct loaded from a Hugging Face snapshot directory: the entry point of the model
+ * module. Weights live in one NDManager for the model's lifetime, in float32 on CPU and float16 on a GPU
+ * (bfloat16 checkpoints are converted while loading). Thread-safe: each generate call works in its own
+ * sub-manager.
+ */
+public final class Phi3VModel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Phi3VModel.class);
+
+    private final Path directory;
+    private final ModelConfig config;
+    private final String revision;
+    private final NDManager manager;
+    private final Phi3Tokenizer tokenizer;
+    private final PromptBuilder promptBuilder;
+    private final ImageProcessor imageProcessor;
+    private final PreprocessorConfig preprocessor;
+    private final Generator generator;
+    private final Phi3Decoder decoder;
+    private final ImageEmbedding imageEmbedding;
+
+    private Phi3VModel(Path directory, ModelConfig config, String revision, NDManager manager, Phi3Tokenizer tokenizer,
+            PreprocessorConfig preprocessor, Phi3Decoder decoder, ImageEmbedding imageEmbedding) {
+        this.directory = directory;
+        this.config = config;
+        this.revision = revision;
+        this.manager = manager;
+        this.tokenizer = tokenizer;
+        this.promptBuilder = new PromptBuilder(tokenizer);
+        this.preprocessor = preprocessor;
+        this.imageProcessor = new ImageProcessor(preprocessor);
+        this.decoder = decoder;
+        this.imageEmbedding = imageEmbedding;
+        this.generator = new Generator(decoder, imageEmbedding, tokenizer);
+    }
+
+    /** Loads the model on {@code device}: float32 on CPU, float16 on a GPU. */
+    public static Phi3VModel load(Path modelDir, Device device) {
+        if (!Files.isDirectory(modelDir)) {
+            throw new IllegalArgumentException("model directory " + modelDir + " does not exist");
+        }
+        long started = System.nanoTime();
+        ModelConfig config = ModelConfig.load(modelDir.resolve("config.json"));
+        Path preprocessorJson = modelDir.resolve("preprocessor_config.json");
+        PreprocessorConfig preprocessor = Files.exists(preprocessorJson)
+                ? PreprocessorConfig.load(preprocessorJson)
+                : PreprocessorConfig.defaults();
+        Phi3Tokenizer tokenizer = Phi3Tokenizer.load(modelDir);
+        DataType dtype = device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+            WeightLoader weights = new ProgressLoader(checkpoint, manager, dtype, modelDir);
+            Phi3Decoder decoder = Phi3Decoder.load(config, weights);
+            ImageEmbedding imageEmbedding = ImageEmbedding.load(config, weights);
+            checkpoint.checkAllUsed(name -> WeightNames.isKnownUnused(name, config.vision().numHiddenLayers()));
+            String revision = checkpoint.revision();
+            LOG.info("loaded {} on {} as {} in {} ms (revision {})", modelDir, device, dtype,
+                    (System.nanoTime() - started) / 1_000_000, revision.substring(0, 12));
+            return new Phi3VModel(modelDir, config, revision, manager, tokenizer, preprocessor,
+                    decoder, imageEmbedding);
+        } catch (RuntimeException e) {
+            manager.close();
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** Parses "cpu", "gpu", "gpu:N" or "cuda:N". */
+    public static Device parseDevice(String spec) {
+        String s = spec.trim().toLowerCase(Locale.ROOT);
+        if (s.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (s.equals("gpu") || s.equals("cuda")) {
+            return Device.gpu();
+        }
+        if (s.startsWith("gpu:") || s.startsWith("cuda:")) {
+            try {
+                return Device.gpu(Integer.parseInt(s.substring(s.indexOf(':') + 1)));
+            } catch (NumberFormatException e) {
+                // fall through to the error below
+            }
+        }
+        throw new IllegalArgumentException("device must be cpu, gpu or gpu:N, got '" + spec + "'");
+    }
+
+    /** Number of GPUs the PyTorch engine sees (0 on a CPU-only build). */
+    public static int gpuCount() {
+        return Engine.getEngine("PyTorch").getGpuCount();
+    }
+
+    public List<GenerationResult> generate(List<GenerationRequest> batch) {
+        return generator.generate(manager, batch);
+    }
+
+    public GenerationResult generate(GenerationRequest request) {
+        return generate(List.of(request)).get(0);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** sha256 of config.json and the weight index: identifies the weights in result tables. */
+    public String revision() {
+        return revision;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    public ImageProcessor imageProcessor() {
+        return imageProcessor;
+    }
+
+    /** num_crops of the model's preprocessor_config.json (4 for Phi-3.5-vision). */
+    public int defaultNumCrops() {
+        return preprocessor.numCrops();
+    }
+
+    public PromptBuilder promptBuilder() {
+        return promptBuilder;
+    }
+
+    public Phi3Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The decoder and image path, for tests and tools that inspect intermediate values. */
+    public Phi3Decoder decoder() {
+        return decoder;
+    }
+
+    public ImageEmbedding imageEmbedding() {
+        return imageEmbedding;
+    }
+
+    public Generator generator() {
+        return generator;
+    }
+
+    /** The manager that owns the weights; generation works in sub-managers of it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        tokenizer.close();
+    }
+
+    /** Reads tensors one by one onto the device in the compute dtype, logging progress every 10%. */
+    private static final class ProgressLoader implements WeightLoader {
+        private final Checkpoint checkpoint;
+        private final NDManager manager;
+        private final DataType dtype;
+        private final Path dir;
+        private final int expected;
+        private int loaded;
+        private long bytes;
+        private int nextReport = 10;
+
+        ProgressLoader(Checkpoint checkpoint, NDManager manager, DataType dtype, Path dir) {
+            this.checkpoint = checkpoint;
+            this.manager = manager;
+            this.dtype = dtype;
+            this.dir = dir;
+            this.expected = Math.max(1, checkpoint.names().size());
+        }
+
+        @Override
+        public NDArray load(String name, long... shape) {
+            FloatBuffer data = checkpoint.readFloat32(name, shape);
+            float[] values = new float[data.remaining()];
+            data.get(values);
+            NDArray array = manager.create(values, new Shape(shape));
+            if (dtype != DataType.FLOAT32) {
+                NDArray cast = array.toType(dtype, false);
+                array.close();
+                array = cast;
+            }
+            loaded++;
+            bytes += 4L * values.length;
+            int percent = loaded * 100 / expected;
+            if (percent >= nextReport) {
+                LOG.info("loading {}: {}% of tensors ({} MB as float32)", dir.getFileName(), percent, bytes >> 20);
+                nextReport = percent / 10 * 10 + 10;
+            }
+            return array;
+        }
+    }
+}

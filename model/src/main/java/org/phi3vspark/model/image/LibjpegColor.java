@@ -1,0 +1,38 @@
+package org.phi3vspark.model.image;
+
+/** libjpeg's YCbCr to RGB conversion ({@code jdcolor.c}): 16-bit fixed-point tables, identical in libjpeg-turbo. */
+final class LibjpegColor {
+    private static final int SCALEBITS = 16;
+    private static final int ONE_HALF = 1 << (SCALEBITS - 1);
+    private static final int[] CR_R = new int[256];
+    private static final int[] CB_B = new int[256];
+    private static final int[] CR_G = new int[256];
+    private static final int[] CB_G = new int[256];
+
+    static {
+        for (int i = 0; i < 256; i++) {
+            int x = i - 128;
+            CR_R[i] = (fix(1.40200) * x + ONE_HALF) >> SCALEBITS;
+            CB_B[i] = (fix(1.77200) * x + ONE_HALF) >> SCALEBITS;
+            CR_G[i] = -fix(0.71414) * x;
+            CB_G[i] = -fix(0.34414) * x + ONE_HALF;
+        }
+    }
+
+    private LibjpegColor() {
+    }
+
+    private static int fix(double x) {
+        return (int) (x * (1L << SCALEBITS) + 0.5);
+    }
+
+    static void ycc2rgb(int y, int cb, int cr, byte[] out, int o) {
+        out[o] = (byte) clamp(y + CR_R[cr]);
+        out[o + 1] = (byte) clamp(y + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS));
+        out[o + 2] = (byte) clamp(y + CB_B[cb]);
+    }
+
+    private static int clamp(int v) {
+        return v < 0 ? 0 : Math.min(v, 255);
+    }
+}

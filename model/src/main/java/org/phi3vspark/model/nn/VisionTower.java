@@ -1,0 +1,120 @@
+package org.phi3vspark.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import java.util.ArrayList;
+import java.util.List;
+import org.phi3vspark.model.config.VisionConfig;
+
+/**
+ * The CLIP ViT image encoder. Phi-3.5-vision takes the patch features of hidden_states[-2]: the
+ * input of the last encoder layer, so that layer and post_layernorm are never run.
+ */
+public final class VisionTower {
+    private record EncoderLayer(
+            NDArray norm1Weight, NDArray norm1Bias,
+            NDArray qWeight, NDArray qBias, NDArray kWeight, NDArray kBias, NDArray vWeight, NDArray vBias,
+            NDArray outWeight, NDArray outBias,
+            NDArray norm2Weight, NDArray norm2Bias,
+            NDArray fc1Weight, NDArray fc1Bias, NDArray fc2Weight, NDArray fc2Bias) {}
+
+    private final VisionConfig config;
+    private final NDArray classEmbedding; // [C]
+    private final NDArray patchEmbedding; // [C, 3, p, p]
+    private final NDArray positionEmbedding; // [1 + n², C]
+    private final NDArray preNormWeight;
+    private final NDArray preNormBias;
+    private final List<EncoderLayer> layers; // only the layers whose output is used
+
+    private VisionTower(VisionConfig config, NDArray classEmbedding, NDArray patchEmbedding,
+            NDArray positionEmbedding, NDArray preNormWeight, NDArray preNormBias, List<EncoderLayer> layers) {
+        this.config = config;
+        this.classEmbedding = classEmbedding;
+        this.patchEmbedding = patchEmbedding;
+        this.positionEmbedding = positionEmbedding;
+        this.preNormWeight = preNormWeight;
+        this.preNormBias = preNormBias;
+        this.layers = layers;
+    }
+
+    public static VisionTower load(VisionConfig config, WeightLoader weights) {
+        long c = config.hiddenSize();
+        long mlp = config.intermediateSize();
+        long p = config.patchSize();
+        long positions = 1L + (long) config.numPatchesPerSide() * config.numPatchesPerSide();
+        List<EncoderLayer> layers = new ArrayList<>();
+        for (int l = 0; l < config.numHiddenLayers() - 1; l++) {
+            layers.add(new EncoderLayer(
+                    weights.load(WeightNames.clip(l, "layer_norm1.weight"), c),
+                    weights.load(WeightNames.clip(l, "layer_norm1.bias"), c),
+                    weights.load(WeightNames.clip(l, "self_attn.q_proj.weight"), c, c),
+                    weights.load(WeightNames.clip(l, "self_attn.q_proj.bias"), c),
+                    weights.load(WeightNames.clip(l, "self_attn.k_proj.weight"), c, c),
+                    weights.load(WeightNames.clip(l, "self_attn.k_proj.bias"), c),
+                    weights.load(WeightNames.clip(l, "self_attn.v_proj.weight"), c, c),
+                    weights.load(WeightNames.clip(l, "self_attn.v_proj.bias"), c),
+                    weights.load(WeightNames.clip(l, "self_attn.out_proj.weight"), c, c),
+                    weights.load(WeightNames.clip(l, "self_attn.out_proj.bias"), c),
+                    weights.load(WeightNames.clip(l, "layer_norm2.weight"), c),
+                    weights.load(WeightNames.clip(l, "layer_norm2.bias"), c),
+                    weights.load(WeightNames.clip(l, "mlp.fc1.weight"), mlp, c),
+                    weights.load(WeightNames.clip(l, "mlp.fc1.bias"), mlp),
+                    weights.load(WeightNames.clip(l, "mlp.fc2.weight"), c, mlp),
+                    weights.load(WeightNames.clip(l, "mlp.fc2.bias"), c)));
+        }
+        return new VisionTower(config,
+                weights.load(WeightNames.CLASS_EMBEDDING, c),
+                weights.load(WeightNames.PATCH_EMBEDDING, c, 3, p, p),
+                weights.load(WeightNames.POSITION_EMBEDDING, positions, c),
+                weights.load(WeightNames.PRE_NORM_W, c),
+                weights.load(WeightNames.PRE_NORM_B, c),
+                layers);
+    }
+
+    /** pixels [N, 3, S, S] (normalised crops) → patch features [N, n², C], CLS dropped. */
+    public NDArray patchFeatures(NDArray pixels) {
+        long n = pixels.getShape().get(0);
+        long c = config.hiddenSize();
+        long p = config.patchSize();
+        NDArray patches = Conv2d.conv2d(pixels, patchEmbedding, null, new Shape(p, p)).singletonOrThrow(); // [N, C, n, n]
+        patches = patches.reshape(n, c, -1).transpose(0, 2, 1); // [N, n², C], patch = row·n + col
+        NDArray cls = classEmbedding.reshape(1, 1, c).broadcast(n, 1, c);
+        NDArray h = NDArrays.concat(new NDList(cls.toType(patches.getDataType(), false), patches), 1); // [N, 1 + n², C]
+        h = h.add(positionEmbedding);
+        h = Layers.layerNorm(h, preNormWeight, preNormBias, config.layerNormEps());
+        for (EncoderLayer layer : layers) {
+            h = h.add(attention(layer, Layers.layerNorm(h, layer.norm1Weight(), layer.norm1Bias(), config.layerNormEps())));
+            h = h.add(mlp(layer, Layers.layerNorm(h, layer.norm2Weight(), layer.norm2Bias(), config.layerNormEps())));
+        }
+        return h.get(":, 1:, :"); // [N, n², C]
+    }
+
+    /** Bidirectional multi-head self-attention with biased projections. x: [N, T, C]. */
+    private NDArray attention(EncoderLayer layer, NDArray x) {
+        Shape shape = x.getShape();
+        long n = shape.get(0);
+        long t = shape.get(1);
+        long heads = config.numAttentionHeads();
+        long d = config.headDim();
+        NDArray q = splitHeads(Layers.linear(x, layer.qWeight(), layer.qBias()), heads, d); // [N, h, T, d]
+        NDArray k = splitHeads(Layers.linear(x, layer.kWeight(), layer.kBias()), heads, d);
+        NDArray v = splitHeads(Layers.linear(x, layer.vWeight(), layer.vBias()), heads, d);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) Math.pow(d, -0.5)); // [N, h, T, T]
+        NDArray context = Layers.softmaxFloat32(scores).matMul(v); // [N, h, T, d]
+        context = context.transpose(0, 2, 1, 3).reshape(n, t, heads * d); // [N, T, C]
+        return Layers.linear(context, layer.outWeight(), layer.outBias());
+    }
+
+    private static NDArray splitHeads(NDArray x, long heads, long d) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), heads, d).transpose(0, 2, 1, 3);
+    }
+
+    private static NDArray mlp(EncoderLayer layer, NDArray x) {
+        NDArray hidden = Layers.quickGelu(Layers.linear(x, layer.fc1Weight(), layer.fc1Bias()));
+        return Layers.linear(hidden, layer.fc2Weight(), layer.fc2Bias());
+    }
+}

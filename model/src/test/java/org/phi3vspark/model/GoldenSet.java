@@ -1,0 +1,70 @@
+package org.phi3vspark.model;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import ai.djl.Device;
+
+/** The golden reference set (public or hold-out) and the tiny models it was made with, loaded once per JVM. */
+public final class GoldenSet {
+    private static final ConcurrentHashMap<String, Phi3VModel> MODELS = new ConcurrentHashMap<>();
+
+    private GoldenSet() {}
+
+    public static Path root() {
+        return Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden"));
+    }
+
+    public static Path checkpoint(String name) {
+        return root().resolve("checkpoints").resolve(name);
+    }
+
+    /** Shared model per checkpoint: loading is the slow part and models are read-only. */
+    public static Phi3VModel model(String checkpointName) {
+        return MODELS.computeIfAbsent(checkpointName, n -> Phi3VModel.load(checkpoint(n), Device.cpu()));
+    }
+
+    public static List<Path> caseDirs() {
+        try (Stream<Path> dirs = Files.list(root().resolve("cases"))) {
+            return dirs.filter(d -> Files.exists(d.resolve("case.json"))).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static JsonObject json(Path file) {
+        try {
+            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static long[] longs(JsonArray array) {
+        long[] out = new long[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).getAsLong();
+        }
+        return out;
+    }
+
+    public static int[] ints(JsonArray array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).getAsInt();
+        }
+        return out;
+    }
+
+    public static List<String> strings(JsonArray array) {
+        return array.asList().stream().map(JsonElement::getAsString).toList();
+    }
+}
