@@ -5,6 +5,11 @@ package org.phi3vspark.model.image;
  * following the operation order of PyTorch's generic upsample kernel: per-axis source index
  * {@code scale * (dst + 0.5) - 0.5} in float32, A = -0.75, taps clamped to the edge, no antialias;
  * each output is the weighted sum over the 4 taps along x within each of the 4 rows, then over the rows.
+ *
+ * <p>Each 4-term sum is evaluated as {@code fma(v3,w3, fma(v2,w2, fma(v0,w0, v1*w1)))}: that is how GCC
+ * contracts PyTorch's {@code out = v0*w0; out += v1*w1; ...} in its FMA-enabled CPU kernels, and it
+ * reproduces the reference global views bit for bit (plain float sums differ by 1 ulp in ~10% of values,
+ * well within the 1e-5 tolerance either way).
  */
 final class TorchBicubic {
     private static final float A = -0.75f;
@@ -56,25 +61,30 @@ final class TorchBicubic {
         Axis ax = axis(inW, outW);
         int[] xi = ax.index();
         float[] xw = ax.weight();
+        int[] yi = ay.index();
+        float[] yw = ay.weight();
         for (int c = 0; c < channels; c++) {
             int plane = srcOffset + c * inH * inW;
             int outPlane = dstOffset + c * outH * outW;
             for (int oy = 0; oy < outH; oy++) {
                 for (int ox = 0; ox < outW; ox++) {
-                    float out = 0f;
-                    for (int j = 0; j < 4; j++) {
-                        int row = plane + ay.index()[oy * 4 + j] * inW;
-                        int b = ox * 4;
-                        float t = src[row + xi[b]] * xw[b];
-                        t += src[row + xi[b + 1]] * xw[b + 1];
-                        t += src[row + xi[b + 2]] * xw[b + 2];
-                        t += src[row + xi[b + 3]] * xw[b + 3];
-                        float wy = ay.weight()[oy * 4 + j];
-                        out = j == 0 ? t * wy : out + t * wy;
-                    }
-                    dst[outPlane + oy * outW + ox] = out;
+                    int b = ox * 4;
+                    float r0 = row(src, plane + yi[oy * 4] * inW, xi, xw, b);
+                    float r1 = row(src, plane + yi[oy * 4 + 1] * inW, xi, xw, b);
+                    float r2 = row(src, plane + yi[oy * 4 + 2] * inW, xi, xw, b);
+                    float r3 = row(src, plane + yi[oy * 4 + 3] * inW, xi, xw, b);
+                    dst[outPlane + oy * outW + ox] = dot4(r0, r1, r2, r3, yw, oy * 4);
                 }
             }
         }
+    }
+
+    private static float row(float[] src, int rowStart, int[] xi, float[] xw, int b) {
+        return dot4(src[rowStart + xi[b]], src[rowStart + xi[b + 1]], src[rowStart + xi[b + 2]],
+                src[rowStart + xi[b + 3]], xw, b);
+    }
+
+    private static float dot4(float v0, float v1, float v2, float v3, float[] w, int b) {
+        return Math.fma(v3, w[b + 3], Math.fma(v2, w[b + 2], Math.fma(v0, w[b], v1 * w[b + 1])));
     }
 }

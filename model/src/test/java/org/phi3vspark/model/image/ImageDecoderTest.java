@@ -243,6 +243,19 @@ class ImageDecoderTest {
     }
 
     @Test
+    void truncatedGifIsRejected() {
+        BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_BYTE_INDEXED);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                img.setRGB(x, y, (x * 4 << 16) | (y * 4 << 8) | ((x ^ y) & 0xff));
+            }
+        }
+        byte[] gif = encode(img, "gif");
+        assertEquals(64, DECODER.decode(gif, "whole.gif").width());
+        assertFails(Arrays.copyOf(gif, gif.length * 9 / 10), "cut.gif", "gif");
+    }
+
+    @Test
     void corruptJpegIsRejected() {
         byte[] jpg = ImageTestSupport.readBytes(ImageTestSupport.IMAGES.resolve("progressive.jpg"));
         byte[] bad = jpg.clone();
