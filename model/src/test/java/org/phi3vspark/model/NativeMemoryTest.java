@@ -31,7 +31,7 @@ class NativeMemoryTest {
                 model.promptBuilder().build(List.of(new ChatMessage("user", "Count to ten.")), new int[0]),
                 List.of(), GenerationConfig.sampling(6, 0.8, 40, 0.9, 7));
 
-        for (int i = 0; i < 20; i++) { // warm-up: allocator pools and JIT settle
+        for (int i = 0; i < 10; i++) { // warm-up: allocator pools and JIT settle
             model.generate(List.of(withImage, textOnly));
         }
         int arraysBefore = model.manager().getManagedArrays().size();

@@ -1,0 +1,129 @@
+package org.phi3vspark.model.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.phi3vspark.model.Phi3VModel;
+import org.phi3vspark.model.generate.GenerationConfig;
+import org.phi3vspark.model.generate.GenerationRequest;
+import org.phi3vspark.model.generate.GenerationResult;
+import org.phi3vspark.model.image.ImageDecoder;
+import org.phi3vspark.model.image.ProcessedImage;
+import org.phi3vspark.model.text.ChatMessage;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Times one request end to end, repeated: image preprocessing, prefill (vision tower + prompt) and decode
+ * per token, as medians over the timed runs after warm-up runs. Greedy with no stop ids, so every run
+ * generates exactly --max-new-tokens tokens.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Time preprocessing, prefill and per-token decode of one request (medians over runs).")
+public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Hugging Face snapshot directory of the model.")
+    Path model;
+
+    @Option(names = "--image", description = "Image file (repeatable). None = text only.")
+    List<Path> images = new ArrayList<>();
+
+    @Option(names = "--num-crops", defaultValue = "16", description = "Default: ${DEFAULT-VALUE}.")
+    int numCrops;
+
+    @Option(names = "--prompt", defaultValue = "Describe this image in detail.", description = "User message.")
+    String prompt;
+
+    @Option(names = "--max-new-tokens", defaultValue = "24", description = "Default: ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Copies of the request run as one batch.")
+    int batch;
+
+    @Option(names = "--runs", defaultValue = "5", description = "Timed runs. Default: ${DEFAULT-VALUE}.")
+    int runs;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs first. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Phi3VModel phi = Phi3VModel.load(model, Phi3VModel.parseDevice(device))) {
+            List<byte[]> bytes = new ArrayList<>();
+            for (Path image : images) {
+                bytes.add(Files.readAllBytes(image));
+            }
+            StringBuilder content = new StringBuilder();
+            for (int i = 1; i <= images.size(); i++) {
+                content.append("<|image_").append(i).append("|>\n");
+            }
+            content.append(prompt);
+            GenerationConfig config = new GenerationConfig(maxNewTokens, 0, 0, 1.0, 0, new int[0], null);
+            ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
+            int total = warmup + runs;
+            double[] preprocess = new double[runs];
+            double[] prefill = new double[runs];
+            double[] perToken = new double[runs];
+            double[] wall = new double[runs];
+            int promptTokens = 0;
+            for (int run = 0; run < total; run++) {
+                long t0 = System.nanoTime();
+                List<ProcessedImage> processed = new ArrayList<>();
+                for (int i = 0; i < bytes.size(); i++) {
+                    processed.add(phi.imageProcessor().process(decoder.decode(bytes.get(i), images.get(i).toString()),
+                            numCrops));
+                }
+                long t1 = System.nanoTime();
+                var built = phi.promptBuilder().build(List.of(new ChatMessage("user", content.toString())),
+                        processed.stream().mapToInt(ProcessedImage::numImgTokens).toArray());
+                List<GenerationRequest> requests = new ArrayList<>();
+                for (int b = 0; b < batch; b++) {
+                    requests.add(new GenerationRequest(built, processed, config));
+                }
+                List<GenerationResult> results = phi.generate(requests);
+                long t2 = System.nanoTime();
+                if (run >= warmup) {
+                    int r = run - warmup;
+                    GenerationResult first = results.get(0);
+                    preprocess[r] = (t1 - t0) / 1e6;
+                    prefill[r] = first.prefillMillis();
+                    perToken[r] = first.millisPerToken();
+                    wall[r] = (t2 - t0) / 1e6;
+                    promptTokens = first.promptTokens();
+                }
+            }
+            double tokensPerSecond = batch * maxNewTokens / (median(wall) / 1000.0);
+            out.printf(Locale.ROOT, "model %s on %s, %d image(s), num_crops %d, prompt %d tokens, %d new tokens, batch %d%n",
+                    model, phi.device(), images.size(), numCrops, promptTokens, maxNewTokens, batch);
+            out.printf(Locale.ROOT, "median of %d runs (after %d warm-up): preprocess %.1f ms, prefill %.1f ms"
+                    + " (first request), decode %.2f ms/token, wall %.1f ms, %.1f generated tokens/s%n",
+                    runs, warmup, median(preprocess), median(prefill), median(perToken), median(wall), tokensPerSecond);
+            out.flush();
+            return 0;
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}
