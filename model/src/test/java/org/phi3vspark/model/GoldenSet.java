@@ -48,7 +48,8 @@ public final class GoldenSet {
         }
     }
 
-    public static long[] longs(JsonArray array) {
+    public static long[] longs(JsonElement element) {
+        JsonArray array = element.getAsJsonArray();
         long[] out = new long[array.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = array.get(i).getAsLong();
@@ -56,7 +57,8 @@ public final class GoldenSet {
         return out;
     }
 
-    public static int[] ints(JsonArray array) {
+    public static int[] ints(JsonElement element) {
+        JsonArray array = element.getAsJsonArray();
         int[] out = new int[array.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = array.get(i).getAsInt();
@@ -64,7 +66,7 @@ public final class GoldenSet {
         return out;
     }
 
-    public static List<String> strings(JsonArray array) {
-        return array.asList().stream().map(JsonElement::getAsString).toList();
+    public static List<String> strings(JsonElement element) {
+        return element.getAsJsonArray().asList().stream().map(JsonElement::getAsString).toList();
     }
 }

@@ -31,8 +31,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face snapshot directory of the model.")
-    Path model;
+    @CommandLine.Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--image", description = "Image file (repeatable). None = text only.")
     List<Path> images = new ArrayList<>();
@@ -55,9 +55,6 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs first. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
-    String device;
-
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchCommand()).execute(args));
     }
@@ -65,7 +62,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Phi3VModel phi = Phi3VModel.load(model, Phi3VModel.parseDevice(device))) {
+        try (Phi3VModel phi = modelOptions.load()) {
             List<byte[]> bytes = new ArrayList<>();
             for (Path image : images) {
                 bytes.add(Files.readAllBytes(image));
@@ -111,7 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             double tokensPerSecond = batch * maxNewTokens / (median(wall) / 1000.0);
             out.printf(Locale.ROOT, "model %s on %s, %d image(s), num_crops %d, prompt %d tokens, %d new tokens, batch %d%n",
-                    model, phi.device(), images.size(), numCrops, promptTokens, maxNewTokens, batch);
+                    modelOptions.model, phi.device(), images.size(), numCrops, promptTokens, maxNewTokens, batch);
             out.printf(Locale.ROOT, "median of %d runs (after %d warm-up): preprocess %.1f ms, prefill %.1f ms"
                     + " (first request), decode %.2f ms/token, wall %.1f ms, %.1f generated tokens/s%n",
                     runs, warmup, median(preprocess), median(prefill), median(perToken), median(wall), tokensPerSecond);

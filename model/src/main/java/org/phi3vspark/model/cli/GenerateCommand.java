@@ -34,8 +34,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Hugging Face snapshot directory of the model.")
-    Path model;
+    @CommandLine.Mixin
+    ModelOptions modelOptions;
 
     @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
@@ -74,9 +74,6 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stop", description = "Extra stop string (repeatable); the text is cut before it.")
     List<String> stopStrings = new ArrayList<>();
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
-    String device;
-
     @Option(names = "--max-pixels", defaultValue = "100000000", description = "Refuse larger images (decompression bombs).")
     long maxPixels;
 
@@ -95,7 +92,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
-        try (Phi3VModel phi = Phi3VModel.load(model, Phi3VModel.parseDevice(device))) {
+        try (Phi3VModel phi = modelOptions.load()) {
             double loadMillis = (System.nanoTime() - started) / 1e6;
             int crops = numCrops != null ? numCrops : phi.defaultNumCrops();
             ImageDecoder decoder = new ImageDecoder(maxPixels);

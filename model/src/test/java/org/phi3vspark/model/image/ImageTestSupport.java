@@ -1,5 +1,7 @@
 package org.phi3vspark.model.image;
 
+import org.phi3vspark.model.GoldenSet;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -17,7 +19,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 final class ImageTestSupport {
-    static final Path GOLDEN = Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden"));
+    static final Path GOLDEN = GoldenSet.root();
     static final Path PREPROCESS = GOLDEN.resolve("preprocess");
     static final Path IMAGES = GOLDEN.resolve("images");
 
@@ -34,11 +36,7 @@ final class ImageTestSupport {
     }
 
     static JsonObject readJson(Path file) {
-        try {
-            return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        return GoldenSet.json(file);
     }
 
     static byte[] readBytes(Path file) {
@@ -50,21 +48,11 @@ final class ImageTestSupport {
     }
 
     static int[] ints(JsonElement e) {
-        JsonArray a = e.getAsJsonArray();
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).getAsInt();
-        }
-        return out;
+        return GoldenSet.ints(e);
     }
 
     static long[] longs(JsonElement e) {
-        JsonArray a = e.getAsJsonArray();
-        long[] out = new long[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).getAsLong();
-        }
-        return out;
+        return GoldenSet.longs(e);
     }
 
     static String sha256(byte[] data) {

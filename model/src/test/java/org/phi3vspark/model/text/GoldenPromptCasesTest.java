@@ -1,5 +1,7 @@
 package org.phi3vspark.model.text;
 
+import org.phi3vspark.model.GoldenSet;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -55,7 +57,7 @@ class GoldenPromptCasesTest {
     }
 
     private static JsonObject readCase(Path dir) {
-        return TextTestSupport.readJson(dir.resolve("case.json"));
+        return GoldenSet.json(dir.resolve("case.json"));
     }
 
     private static List<ChatMessage> messages(JsonObject c) {
@@ -77,15 +79,15 @@ class GoldenPromptCasesTest {
 
     private static void checkPromptIds(JsonObject c) {
         PromptBuilder builder = new PromptBuilder(tokenizerFor(c.get("checkpoint").getAsString()));
-        int[] numImgTokens = TextTestSupport.ints(c.get("num_img_tokens"));
+        int[] numImgTokens = GoldenSet.ints(c.get("num_img_tokens"));
         Prompt p = builder.build(c.get("prompt").getAsString(), numImgTokens);
 
         JsonArray chunks = c.getAsJsonArray("prompt_chunk_ids");
         assertEquals(chunks.size(), p.chunkIds().size(), "number of prompt chunks");
         for (int i = 0; i < chunks.size(); i++) {
-            assertArrayEquals(TextTestSupport.longs(chunks.get(i)), p.chunkIds().get(i), "chunk " + i);
+            assertArrayEquals(GoldenSet.longs(chunks.get(i)), p.chunkIds().get(i), "chunk " + i);
         }
-        assertArrayEquals(TextTestSupport.longs(c.get("input_ids")), p.inputIds(), "input_ids");
+        assertArrayEquals(GoldenSet.longs(c.get("input_ids")), p.inputIds(), "input_ids");
         assertEquals(c.get("seq_len").getAsInt(), p.length(), "seq_len");
 
         if (addGenerationPrompt(c)) {
@@ -97,7 +99,7 @@ class GoldenPromptCasesTest {
     private static void checkDecode(JsonObject c) {
         Phi3Tokenizer tok = tokenizerFor(c.get("checkpoint").getAsString());
         JsonObject g = c.getAsJsonObject("generation");
-        long[] newIds = TextTestSupport.longs(g.get("new_ids"));
+        long[] newIds = GoldenSet.longs(g.get("new_ids"));
         assertTrue(newIds.length > 0, "case has no generated ids");
         assertEquals(g.get("text").getAsString(), tok.decode(newIds), "text");
         assertEquals(g.get("text_with_special_tokens").getAsString(), tok.decodeWithSpecialTokens(newIds),

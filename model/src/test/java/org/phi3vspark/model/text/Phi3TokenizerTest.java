@@ -1,5 +1,7 @@
 package org.phi3vspark.model.text;
 
+import org.phi3vspark.model.GoldenSet;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,14 +37,14 @@ class Phi3TokenizerTest {
     /** Every string of the Python cross-check: ids with BOS and skip-special decode, exactly. */
     @TestFactory
     List<DynamicTest> matchesPythonTokenizerOnEveryCrossCheckString() {
-        JsonObject check = TextTestSupport.readJson(TextTestSupport.GOLDEN.resolve("tokenizer/tokcheck_python.json"));
+        JsonObject check = GoldenSet.json(TextTestSupport.GOLDEN.resolve("tokenizer/tokcheck_python.json"));
         assertTrue(check.get("add_special_tokens").getAsBoolean());
         List<DynamicTest> tests = new ArrayList<>();
         int i = 0;
         for (JsonElement e : check.getAsJsonArray("cases")) {
             JsonObject c = e.getAsJsonObject();
             String text = c.get("text").getAsString();
-            long[] ids = TextTestSupport.longs(c.get("ids"));
+            long[] ids = GoldenSet.longs(c.get("ids"));
             String decoded = c.get("decoded_skip_special").getAsString();
             String name = "tokcheck[" + i++ + "] " + abbreviate(text);
             tests.add(DynamicTest.dynamicTest(name, () -> {
