@@ -1,0 +1,50 @@
+package org.phi3vspark.jobs;
+
+import java.util.List;
+import org.phi3vspark.udf.task.TaskOverrides;
+import org.phi3vspark.udf.task.TaskRegistry;
+
+/**
+ * Per-run I/O and task choices (the CLI's options, or a test's).
+ *
+ * @param registry    task presets, custom tasks included
+ * @param tasks       tasks applied to rows whose manifest has no task value
+ * @param overrides   settings applied on top of every selected preset
+ * @param passthrough manifest columns copied to the output
+ * @param imageColumn image column to use, or null for image_uri / image_uris
+ * @param runId       null for a generated one
+ */
+public record RunOptions(String input, InputFormat inputFormat, String output, String model, TaskRegistry registry,
+                         List<String> tasks, TaskOverrides overrides, WriteMode mode, List<String> passthrough,
+                         String imageColumn, String runId) {
+
+    public static RunOptions of(String input, String output, String model, List<String> tasks) {
+        return new RunOptions(input, InputFormat.AUTO, output, model, TaskRegistry.builtIn(), tasks,
+                TaskOverrides.NONE, WriteMode.SKIP_DONE, List.of(), null, null);
+    }
+
+    public RunOptions withOverrides(TaskOverrides o) {
+        return new RunOptions(input, inputFormat, output, model, registry, tasks, o, mode, passthrough, imageColumn,
+                runId);
+    }
+
+    public RunOptions withMode(WriteMode m) {
+        return new RunOptions(input, inputFormat, output, model, registry, tasks, overrides, m, passthrough,
+                imageColumn, runId);
+    }
+
+    public RunOptions withRegistry(TaskRegistry r) {
+        return new RunOptions(input, inputFormat, output, model, r, tasks, overrides, mode, passthrough, imageColumn,
+                runId);
+    }
+
+    public RunOptions withPassthrough(List<String> cols) {
+        return new RunOptions(input, inputFormat, output, model, registry, tasks, overrides, mode, cols, imageColumn,
+                runId);
+    }
+
+    public RunOptions withInputFormat(InputFormat f) {
+        return new RunOptions(input, f, output, model, registry, tasks, overrides, mode, passthrough, imageColumn,
+                runId);
+    }
+}

@@ -1,0 +1,32 @@
+package org.phi3vspark.jobs;
+
+import java.util.List;
+
+/** What a run did; printed at the end and written as JSON to {@code <output>/_phi3v_runs/<run_id>.json}. */
+public record RunSummary(String runId, String startedAt, String finishedAt, double seconds, String input,
+                         String output, String model, String modelRevision, String mode, List<TaskSettings> tasks,
+                         long manifestRows, long requestsPlanned, long requestsSkipped, long rowsWritten, long ok,
+                         long errors, List<TaskCount> byTask, List<StageCount> errorsByStage, long promptTokens,
+                         long outputTokens, double outputTokensPerSecond, long modelCalls, long modelLoads,
+                         String summaryPath) {
+
+    /** Settings of one task as run. */
+    public record TaskSettings(String name, String prompt, int numCrops, int numCropsMultiImage, int maxNewTokens,
+                               double temperature, int topK, double topP, long seed, String output) {
+    }
+
+    /** Rows of one task and status. */
+    public record TaskCount(String task, String status, long rows) {
+    }
+
+    /** Error rows of one stage. */
+    public record StageCount(String stage, long rows) {
+    }
+
+    public String oneLine() {
+        return String.format(java.util.Locale.ROOT,
+                "run %s: %d rows written (%d ok, %d errors), %d skipped as already done, %.1f s, %d output tokens;"
+                        + " table %s; summary %s", runId, rowsWritten, ok, errors, requestsSkipped, seconds,
+                outputTokens, output, summaryPath);
+    }
+}

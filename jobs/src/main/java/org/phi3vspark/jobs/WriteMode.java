@@ -1,0 +1,22 @@
+package org.phi3vspark.jobs;
+
+import java.util.Locale;
+
+/** How a run treats an existing results table. */
+public enum WriteMode {
+    /**
+     * Default: append, skipping requests (content key, task, prompt, settings, model revision) that already
+     * have an ok row; earlier error rows stay as history and their requests run again.
+     */
+    SKIP_DONE,
+    /** Replace the whole table with this run's rows. */
+    OVERWRITE;
+
+    public static WriteMode parse(String s) {
+        return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

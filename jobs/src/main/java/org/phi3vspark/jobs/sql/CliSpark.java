@@ -1,0 +1,41 @@
+package org.phi3vspark.jobs.sql;
+
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The Spark session of the small commands (sql, demo): the master and settings from spark-submit when
+ * present, otherwise an embedded local session that stays on loopback and keeps its UI off.
+ */
+public final class CliSpark {
+    private CliSpark() {
+    }
+
+    public static SparkSession session(String appName) {
+        return session(appName, List.of());
+    }
+
+    /** @param defaults {@code key=value} settings applied unless already set (by spark-submit or -D) */
+    public static SparkSession session(String appName, List<String> defaults) {
+        SparkConf conf = new SparkConf();
+        conf.setIfMissing("spark.master", "local[*]");
+        conf.setIfMissing("spark.app.name", appName);
+        conf.setIfMissing("spark.ui.enabled", "false");
+        conf.setIfMissing("spark.sql.session.timeZone", "UTC");
+        for (String kv : defaults) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("setting '" + kv + "' is not key=value");
+            }
+            conf.setIfMissing(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        if (conf.get("spark.master").startsWith("local")) {
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+        }
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        return spark;
+    }
+}

@@ -1,0 +1,69 @@
+package org.phi3vspark.jobs.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.phi3vspark.jobs.sql.ResultViews;
+import org.phi3vspark.jobs.sql.SharedSpark;
+import picocli.CommandLine;
+
+/** The quick start end to end: images, random checkpoint, job, printed table (as a new user runs it). */
+class DemoCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void runsEveryStageAndPrintsTheResults() throws Exception {
+        Path work = tmp.resolve("demo");
+        DemoCommand cmd = new DemoCommand();
+        new CommandLine(cmd).parseArgs("--output", work.toString(), "--max-new-tokens", "6");
+        StringWriter text = new StringWriter();
+        DemoCommand.Outcome outcome;
+        try (PrintWriter out = new PrintWriter(text)) {
+            outcome = cmd.run(SharedSpark.get(), out);
+        }
+        String printed = text.toString();
+
+        assertTrue(outcome.randomWeights());
+        assertTrue(DemoCheckpoint.isDemoCheckpoint(work.resolve("demo-model")));
+        assertTrue(printed.contains("DEMO CHECKPOINT WITH RANDOM WEIGHTS"), printed);
+        assertTrue(printed.contains("TEXT IS MEANINGLESS"), printed);
+        assertTrue(printed.contains("demo checkpoint: 100%"), "checkpoint progress shown:\n" + printed);
+        assertTrue(printed.contains("Results table (Parquet, partitioned by task and run_date): " + outcome.results()),
+                printed);
+
+        int manifestRows = Files.readAllLines(outcome.manifest()).size();
+        assertEquals(manifestRows, outcome.summary().rowsWritten());
+        SparkSession spark = SharedSpark.get();
+        ResultViews.register(spark, outcome.results().toString());
+        // Random weights rarely write parseable chart JSON; anything else failing is a real error.
+        List<String> errors = spark.sql("SELECT item_id, error FROM phi3v_errors WHERE error_stage <> 'parse'")
+                .collectAsList().stream().map(r -> r.getString(0) + ": " + r.getString(1)).toList();
+        assertEquals(List.of(), errors, "every sample image goes through");
+        long chartRows = spark.sql("SELECT * FROM phi3v_results WHERE task = 'chart'").count();
+        assertTrue(outcome.summary().ok() >= manifestRows - chartRows, "ok rows: " + outcome.summary().ok());
+        List<Row> byTask = spark.sql("SELECT task, count(*) FROM phi3v_results GROUP BY task ORDER BY task")
+                .collectAsList();
+        assertEquals(List.of("caption:3", "chart:2", "ocr:2"),
+                byTask.stream().map(r -> r.getString(0) + ":" + r.getLong(1)).toList());
+        Row report = spark.sql("SELECT size(image_uris), num_crops, generation.max_new_tokens, description "
+                + "FROM phi3v_results WHERE item_id = '" + SampleImages.REPORT + "'").first();
+        assertEquals(2, report.getInt(0), "the two-page item keeps both images");
+        assertEquals(DemoCommand.DEMO_NUM_CROPS, report.getInt(1));
+        assertEquals(6, report.getInt(2));
+        assertTrue(report.getString(3).contains("field report"), "description passed through");
+        for (String item : List.of(SampleImages.SUNSET, SampleImages.INVOICE, SampleImages.BAR_CHART,
+                SampleImages.REPORT)) {
+            assertTrue(printed.contains("| " + item + " "), item + " in the printed table:\n" + printed);
+        }
+    }
+}

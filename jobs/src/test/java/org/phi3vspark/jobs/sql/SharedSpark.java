@@ -1,0 +1,32 @@
+package org.phi3vspark.jobs.sql;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The one local[2] SparkSession of this test JVM for the demo, sql and notebook tests. Spark allows
+ * one active context per JVM; starting it once keeps the tests fast. It is stopped by a shutdown hook.
+ */
+public final class SharedSpark {
+    private static SparkSession session;
+
+    private SharedSpark() {
+    }
+
+    public static synchronized SparkSession get() {
+        if (session == null) {
+            session = SparkSession.builder()
+                    .master("local[2]")
+                    .appName("phi3v-jobs-demo-tests")
+                    .config("spark.ui.enabled", "false")
+                    .config("spark.driver.bindAddress", "127.0.0.1")
+                    .config("spark.driver.host", "127.0.0.1")
+                    .config("spark.sql.shuffle.partitions", "2")
+                    .config("spark.sql.session.timeZone", "UTC")
+                    .getOrCreate();
+            session.sparkContext().setLogLevel("WARN");
+            SparkSession s = session;
+            Runtime.getRuntime().addShutdownHook(new Thread(s::stop, "stop-shared-spark"));
+        }
+        return session;
+    }
+}

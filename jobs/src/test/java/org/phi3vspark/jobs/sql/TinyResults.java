@@ -1,0 +1,70 @@
+package org.phi3vspark.jobs.sql;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.phi3vspark.jobs.RunJob;
+import org.phi3vspark.jobs.RunOptions;
+import org.phi3vspark.jobs.RunSummary;
+import org.phi3vspark.jobs.demo.SampleImages;
+import org.phi3vspark.jobs.demo.SampleManifest;
+import org.phi3vspark.udf.task.TaskOverrides;
+
+/**
+ * A results table written by the real job with the tiny golden checkpoint: the sample images (one row
+ * per item and suitable task, a two-image item among them) plus a zero-byte image that yields an error
+ * row. Made once per test JVM and shared by the notebook and contract tests.
+ */
+public final class TinyResults {
+    /** Rows of the manifest that point at the broken image. */
+    public static final String BROKEN_ITEM = "broken-image";
+
+    private static Path table;
+    private static RunSummary summary;
+    private static int expectedRows;
+
+    private TinyResults() {
+    }
+
+    public static Path checkpoint() {
+        return Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden")).resolve("checkpoints/tiny-f32");
+    }
+
+    public static synchronized Path table() {
+        if (table == null) {
+            try {
+                Path dir = Files.createTempDirectory("phi3v-tiny-results");
+                List<SampleManifest.Row> rows = new ArrayList<>(SampleManifest.rows(
+                        SampleImages.writeAll(dir.resolve("images"))));
+                Path empty = Files.createFile(dir.resolve("images/empty.png"));
+                rows.add(new SampleManifest.Row(BROKEN_ITEM, List.of(empty.toUri().toString()), "caption",
+                        "a zero-byte file"));
+                expectedRows = rows.size();
+                Path manifest = SampleManifest.write(dir.resolve("manifest.jsonl"), rows);
+                Path out = dir.resolve("results");
+                RunOptions options = RunOptions.of(manifest.toString(), out.toString(), checkpoint().toString(),
+                                List.of("caption"))
+                        .withOverrides(new TaskOverrides(null, 1, null, 4, null, null, null, null, null));
+                summary = RunJob.run(SharedSpark.get(), options, line -> { });
+                table = out;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot build the tiny results table", e);
+            }
+        }
+        return table;
+    }
+
+    public static synchronized RunSummary summary() {
+        table();
+        return summary;
+    }
+
+    /** One result row per manifest row (each row names its task). */
+    public static synchronized int expectedRows() {
+        table();
+        return expectedRows;
+    }
+}

@@ -1,0 +1,124 @@
+package org.phi3vspark.udf;
+
+import ai.djl.Device;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.phi3vspark.model.Phi3VModel;
+import org.phi3vspark.model.generate.GenerationRequest;
+import org.phi3vspark.model.generate.GenerationResult;
+
+/**
+ * The executor-wide model cache: one loaded model per (model directory, device) per JVM, shared by every task
+ * that runs on the executor. Tasks on the same model take turns in generate (one GPU runs one batch at a
+ * time; on CPU, PyTorch already uses every core for one batch). Models stay loaded for the JVM's life, which
+ * is the executor's.
+ */
+public final class ModelHolder {
+
+    /** What identifies a loaded model. */
+    public record Key(String modelDir, String device) {
+    }
+
+    private static final Map<Key, Loaded> MODELS = new ConcurrentHashMap<>();
+    private static final AtomicInteger TOTAL_LOADS = new AtomicInteger();
+
+    private ModelHolder() {
+    }
+
+    /** A model shared by the tasks of this JVM. */
+    public static final class Loaded {
+        private final Key key;
+        private final ReentrantLock generateLock = new ReentrantLock();
+        private final AtomicInteger loads = new AtomicInteger();
+        private final AtomicLong generateCalls = new AtomicLong();
+        private volatile Phi3VModel model;
+
+        private Loaded(Key key) {
+            this.key = key;
+        }
+
+        public Key key() {
+            return key;
+        }
+
+        public Phi3VModel model() {
+            return model;
+        }
+
+        public int loads() {
+            return loads.get();
+        }
+
+        public long generateCalls() {
+            return generateCalls.get();
+        }
+
+        public List<GenerationResult> generate(List<GenerationRequest> batch) {
+            generateLock.lock();
+            try {
+                generateCalls.incrementAndGet();
+                return model.generate(batch);
+            } finally {
+                generateLock.unlock();
+            }
+        }
+
+        /** Loads on first use; concurrent first users wait for the one load. Returns true if this call loaded. */
+        private synchronized boolean ensureLoaded(Device device) {
+            if (model != null) {
+                return false;
+            }
+            model = Phi3VModel.load(Path.of(key.modelDir()), device);
+            loads.incrementAndGet();
+            TOTAL_LOADS.incrementAndGet();
+            return true;
+        }
+    }
+
+    /**
+     * The model for this directory and device, loaded if needed.
+     *
+     * @param onLoad runs once when this call performed the load (counts loads into a Spark accumulator)
+     */
+    public static Loaded get(String modelDir, Device device, Runnable onLoad) {
+        Loaded l = MODELS.computeIfAbsent(new Key(modelDir, device.toString()), Loaded::new);
+        if (l.ensureLoaded(device) && onLoad != null) {
+            onLoad.run();
+        }
+        return l;
+    }
+
+    /** Loads performed by this JVM for this key (0 when never loaded). */
+    public static int loadCount(String modelDir, Device device) {
+        Loaded l = MODELS.get(new Key(modelDir, device.toString()));
+        return l == null ? 0 : l.loads();
+    }
+
+    /** Generate calls made by this JVM on this model (0 when never loaded). */
+    public static long generateCalls(String modelDir, Device device) {
+        Loaded l = MODELS.get(new Key(modelDir, device.toString()));
+        return l == null ? 0 : l.generateCalls();
+    }
+
+    public static int totalLoads() {
+        return TOTAL_LOADS.get();
+    }
+
+    /** Closes and forgets every model (for applications that want the memory back; the next use reloads). */
+    public static synchronized void closeAll() {
+        for (Loaded l : MODELS.values()) {
+            synchronized (l) {
+                if (l.model != null) {
+                    l.model.close();
+                    l.model = null;
+                }
+            }
+        }
+        MODELS.clear();
+    }
+}

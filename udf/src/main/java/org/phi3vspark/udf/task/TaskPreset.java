@@ -1,0 +1,93 @@
+package org.phi3vspark.udf.task;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One task: its prompt template and the settings it runs with.
+ *
+ * <p>Templates may contain {@code {column}} placeholders (an identifier in braces) that are filled from the
+ * manifest row. Anything else in braces, such as the JSON example in the chart prompt, is plain text.
+ *
+ * @param numCropsSingle crop budget for a one-image item (the model card advises 16)
+ * @param numCropsMulti  crop budget for each image of a multi-image item (the model card advises 4)
+ */
+public record TaskPreset(String name, String promptTemplate, int numCropsSingle, int numCropsMulti,
+                         GenerationSettings generation, OutputKind output) implements Serializable {
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
+
+    public TaskPreset {
+        Objects.requireNonNull(name, "task name");
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("task name '" + name + "' must match [a-z][a-z0-9_]*");
+        }
+        if (promptTemplate == null || promptTemplate.isBlank()) {
+            throw new IllegalArgumentException("task '" + name + "' has an empty prompt");
+        }
+        if (numCropsSingle < 1 || numCropsMulti < 1) {
+            throw new IllegalArgumentException("task '" + name + "': num_crops must be >= 1");
+        }
+        Objects.requireNonNull(generation, "generation settings of task " + name);
+        Objects.requireNonNull(output, "output kind of task " + name);
+    }
+
+    /** A user task: response only, the model card's crop advice, greedy. */
+    public static TaskPreset custom(String name, String promptTemplate) {
+        return new TaskPreset(name, promptTemplate, 16, 4, GenerationSettings.greedy(256), OutputKind.TEXT);
+    }
+
+    public int numCrops(int imageCount) {
+        return imageCount > 1 ? numCropsMulti : numCropsSingle;
+    }
+
+    /** Column names used by the template's placeholders, in order of first use. */
+    public List<String> placeholders() {
+        return placeholders(promptTemplate);
+    }
+
+    public static List<String> placeholders(String template) {
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        Matcher m = PLACEHOLDER.matcher(template);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return new ArrayList<>(names);
+    }
+
+    /**
+     * Fills the placeholders. {@code value} returns the column's text (null values become empty text) or null
+     * when no such column exists, in which case the placeholder is kept as written.
+     */
+    public static String render(String template, UnaryOperator<String> value) {
+        Matcher m = PLACEHOLDER.matcher(template);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String v = value.apply(m.group(1));
+            m.appendReplacement(out, Matcher.quoteReplacement(v == null ? m.group() : v));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    public TaskPreset with(TaskOverrides o) {
+        GenerationSettings g = generation;
+        GenerationSettings ng = new GenerationSettings(
+                o.maxNewTokens() != null ? o.maxNewTokens() : g.maxNewTokens(),
+                o.temperature() != null ? o.temperature() : g.temperature(),
+                o.topK() != null ? o.topK() : g.topK(),
+                o.topP() != null ? o.topP() : g.topP(),
+                o.seed() != null ? o.seed() : g.seed());
+        return new TaskPreset(name, o.prompt() != null ? o.prompt() : promptTemplate,
+                o.numCrops() != null ? o.numCrops() : numCropsSingle,
+                o.numCropsMulti() != null ? o.numCropsMulti() : (o.numCrops() != null ? o.numCrops() : numCropsMulti),
+                ng, o.output() != null ? o.output() : output);
+    }
+}

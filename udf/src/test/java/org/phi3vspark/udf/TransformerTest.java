@@ -1,0 +1,67 @@
+package org.phi3vspark.udf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ML Transformer on local[2] with the tiny checkpoint. */
+class TransformerTest {
+
+    static final Path GOLDEN = Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden"));
+
+    static SparkSession spark() {
+        return SparkSession.builder().master("local[2]").appName("phi3v-udf-tests")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+                .getOrCreate();
+    }
+
+    @Test
+    void transformAppendsResultColumnsAndKeepsInputColumns(@TempDir Path tmp) throws IOException {
+        List<Path> images;
+        try (Stream<Path> s = Files.list(GOLDEN.resolve("images"))) {
+            images = s.filter(p -> p.toString().endsWith(".png")).filter(p -> p.toFile().length() < 64 * 1024)
+                    .sorted().limit(2).toList();
+        }
+        StructType schema = new StructType().add("path", DataTypes.StringType).add("topic", DataTypes.StringType)
+                .add("prompt", DataTypes.StringType);
+        Dataset<Row> df = spark().createDataFrame(List.of(
+                RowFactory.create(images.get(0).toString(), "sales", null),
+                RowFactory.create(images.get(1).toString(), "trains", "Own prompt about {topic}."),
+                RowFactory.create(tmp.resolve("missing.png").toString(), "none", null)), schema);
+        Phi3vTransformer t = new Phi3vTransformer()
+                .setModel(GOLDEN.resolve("checkpoints/tiny-f32").toString())
+                .setTask("topic_check").setPrompt("Is this about {topic}?")
+                .setImageCol("path").setNumCrops(1).setMaxNewTokens(3);
+        Dataset<Row> out = t.transform(df);
+        assertEquals(t.transformSchema(schema), out.schema());
+        List<Row> rows = out.collectAsList();
+        assertEquals(3, rows.size());
+        assertEquals("sales", rows.get(0).getAs("topic"));
+        assertEquals("ok", rows.get(0).getAs("status"));
+        assertEquals("ok", rows.get(1).getAs("status"));
+        assertEquals("error", rows.get(2).getAs("status"));
+        assertEquals("read", rows.get(2).getAs("error_stage"));
+        assertTrue(((String) rows.get(2).getAs("error")).contains("missing.png"));
+        assertEquals(1, (Integer) rows.get(0).getAs("num_crops"));
+        assertTrue((Integer) rows.get(0).getAs("output_tokens") <= 3);
+
+        var clash = assertThrows(IllegalArgumentException.class,
+                () -> t.transformSchema(schema.add("status", DataTypes.StringType)));
+        assertTrue(clash.getMessage().contains("status"));
+    }
+}

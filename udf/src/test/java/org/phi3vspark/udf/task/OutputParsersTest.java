@@ -1,0 +1,67 @@
+package org.phi3vspark.udf.task;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OutputParsersTest {
+
+    @Test
+    void chartInAFenceWithNumericStrings() {
+        String answer = """
+                Here is the data:
+                ```json
+                {"chart_type": "bar", "title": "Sales 2023", "x_label": "Quarter", "y_label": "Revenue ($M)",
+                 "series": [{"name": "North", "points": [{"x": "Q1", "y": "1,200"}, {"x": "Q2", "y": 45.5}]},
+                            {"name": "South", "points": [["Q1", 3], ["Q2", "$4.25"]]}]}
+                ```
+                """;
+        ChartResult c = OutputParsers.parse(OutputKind.CHART, answer).chart();
+        assertNull(c.parseError());
+        assertEquals("bar", c.chartType());
+        assertEquals("Sales 2023", c.title());
+        assertEquals("Quarter", c.xLabel());
+        assertEquals("Revenue ($M)", c.yLabel());
+        assertEquals(2, c.series().size());
+        assertEquals(List.of(new ChartResult.Point("Q1", 1200.0), new ChartResult.Point("Q2", 45.5)),
+                c.series().get(0).points());
+        assertEquals(List.of(new ChartResult.Point("Q1", 3.0), new ChartResult.Point("Q2", 4.25)),
+                c.series().get(1).points());
+    }
+
+    @Test
+    void chartWithSingleQuotesAndNumericX() {
+        ChartResult c = OutputParsers.parse(OutputKind.CHART,
+                "{'type': 'line', 'title': 'T', 'series': [{'name': 'a', 'points': [{'x': 2019, 'y': 1}]}]}").chart();
+        assertNull(c.parseError());
+        assertEquals("line", c.chartType());
+        assertEquals("2019", c.series().get(0).points().get(0).x());
+    }
+
+    @Test
+    void unparseableChartKeepsTheReason() {
+        ParsedOutput p = OutputParsers.parse(OutputKind.CHART, "The chart shows growth.");
+        assertNotNull(p.parseError());
+        assertNull(p.chart().chartType());
+        ParsedOutput broken = OutputParsers.parse(OutputKind.CHART, "{\"chart_type\": \"bar\", \"series\": [}");
+        assertNotNull(broken.parseError());
+        ParsedOutput notArray = OutputParsers.parse(OutputKind.CHART, "{\"series\": 3}");
+        assertEquals("\"series\" is not an array", notArray.parseError());
+    }
+
+    @Test
+    void ocrKeepsNonEmptyLinesInOrder() {
+        OcrResult o = OutputParsers.parse(OutputKind.OCR, "  INVOICE 42\n\nDate: 2024-01-02  \r\nTotal: $10\n").ocr();
+        assertEquals("INVOICE 42\n\nDate: 2024-01-02  \r\nTotal: $10", o.text());
+        assertEquals(List.of("  INVOICE 42", "Date: 2024-01-02", "Total: $10"), o.lines());
+    }
+
+    @Test
+    void captionIsTrimmedAndCustomTasksHaveNoTypedColumn() {
+        assertEquals("A cat.", OutputParsers.parse(OutputKind.CAPTION, "\n A cat. \n").caption());
+        assertEquals(ParsedOutput.NONE, OutputParsers.parse(OutputKind.TEXT, "anything"));
+    }
+}
