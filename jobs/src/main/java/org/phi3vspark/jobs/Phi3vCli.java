@@ -1,16 +1,17 @@
 package org.phi3vspark.jobs;
 
+import org.phi3vspark.model.cli.BenchCommand;
 import org.phi3vspark.model.cli.GenerateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * Entry point of bin/phi3v and of spark-submit ({@code --class org.phi3vspark.jobs.Phi3vCli}).
- * Subcommands: run (the batch job), generate (one request), demo and sql.
+ * Subcommands: run (the batch job), generate (one request), bench (timing of one request), demo and sql.
  */
 @Command(name = "phi3v", mixinStandardHelpOptions = true, version = "phi3v-spark 0.1.0",
         description = "Phi-3.5-vision-instruct over image datasets with Spark.",
-        subcommands = {RunCommand.class, GenerateCommand.class})
+        subcommands = {RunCommand.class, GenerateCommand.class, BenchCommand.class})
 public final class Phi3vCli implements Runnable {
 
     /** Optional subcommands, added when their classes are on the classpath. */
