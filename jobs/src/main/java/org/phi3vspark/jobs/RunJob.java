@@ -40,6 +40,7 @@ import org.phi3vspark.udf.ResultSchema;
 import org.phi3vspark.udf.SerializableHadoopConf;
 import org.phi3vspark.udf.WorkPlanner;
 import org.phi3vspark.udf.WorkSchema;
+import org.phi3vspark.udf.cache.ModelCache;
 import org.phi3vspark.udf.task.TaskPreset;
 import org.phi3vspark.udf.task.TaskRegistry;
 
@@ -66,7 +67,9 @@ public final class RunJob {
         String runId = o.runId() != null ? o.runId() : newRunId(started);
         LocalDate runDate = LocalDate.ofInstant(started, ZoneOffset.UTC);
 
-        java.nio.file.Path modelDir = localModelDir(o.model());
+        // A remote snapshot (s3a://...) is copied to this machine's model cache; executors copy it themselves.
+        java.nio.file.Path modelDir = ModelCache.isRemote(o.model())
+                ? ModelCache.localDir(o.model(), spark.sparkContext().hadoopConfiguration()) : localModelDir(o.model());
         String revision;
         try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
             revision = ckpt.revision();
@@ -139,7 +142,8 @@ public final class RunJob {
                 Math.min(toRun, spark.sparkContext().defaultParallelism())));
         ProgressCounters counters = ProgressCounters.register(spark.sparkContext());
         boolean java8 = Boolean.parseBoolean(spark.conf().get("spark.sql.datetime.java8API.enabled", "false"));
-        InferencePartition fn = new InferencePartition(o.model(), modelDir.toString(), revision, settings, hadoopConf,
+        InferencePartition fn = new InferencePartition(o.model(),
+                ModelCache.isRemote(o.model()) ? o.model() : modelDir.toString(), revision, settings, hadoopConf,
                 runId, runDate, counters, java8);
         Dataset<Row> results = todo.repartition(partitions)
                 .mapPartitions(fn, Encoders.row(ResultSchema.withPassthrough(pass)));

@@ -26,6 +26,7 @@ import org.phi3vspark.model.image.ProcessedImage;
 import org.phi3vspark.model.image.RgbImage;
 import org.phi3vspark.model.text.ChatMessage;
 import org.phi3vspark.model.text.Prompt;
+import org.phi3vspark.udf.cache.ModelCache;
 import org.phi3vspark.udf.task.OutputParsers;
 import org.phi3vspark.udf.task.ParsedOutput;
 
@@ -79,7 +80,9 @@ final class PartitionRun implements Iterator<Row> {
         TaskContext tc = TaskContext.get();
         Device dev = fn.settings().device().choose(tc);
         ProgressCounters c = fn.counters();
-        model = ModelHolder.get(fn.modelDir(), dev, c == null ? null : () -> c.modelLoads().add(1));
+        // Remote snapshots are loaded from this machine's copy (made once per machine by ModelCache).
+        String localModel = ModelCache.localDir(fn.modelDir(), fn.hadoopConf().get()).toString();
+        model = ModelHolder.get(localModel, dev, c == null ? null : () -> c.modelLoads().add(1));
         device = dev.toString();
         reader = new ImageReader(fn.hadoopConf().get(), fn.settings().maxImageBytes());
         decoder = new ImageDecoder(fn.settings().maxImagePixels());

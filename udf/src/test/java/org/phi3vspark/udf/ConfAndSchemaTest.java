@@ -42,6 +42,8 @@ class ConfAndSchemaTest {
     void settingsDocIsGeneratedFromTheCode() throws IOException {
         String doc = Files.readString(Path.of("..", "conf", "SETTINGS.md"));
         assertTrue(doc.contains(Phi3vConf.markdownTable()), "regenerate conf/SETTINGS.md from Phi3vConf.markdownTable()");
+        String readme = Files.readString(Path.of("..", "README.md"));
+        assertTrue(readme.contains(Phi3vConf.markdownTable()), "README.md's settings table must be Phi3vConf.markdownTable()");
     }
 
     @Test

@@ -143,7 +143,7 @@ public final class DemoCheckpoint {
      */
     public static Path ensure(Path dir, long seed, ProgressListener progress) {
         if (isDemoCheckpoint(dir)) {
-            progress.update(STAGE, 1, 1, "reusing " + dir);
+            progress.update(STAGE, 0, 0, "reusing " + dir);
             return dir;
         }
         if (Files.exists(dir) && !isEmptyDir(dir)) {

@@ -146,7 +146,8 @@ public final class DemoCommand implements Callable<Integer> {
         TextTable.Rendered table = TextTable.render(spark.sql(resultsQuery()), 100, 48);
         out.print(table.text());
         if (random) {
-            out.println("(random weights: the response text is meaningless; see the warning above)");
+            out.println("(random weights: the response text is meaningless and chart answers are not valid JSON,"
+                    + " so chart rows end with error_stage parse; see the warning above)");
         }
         out.println();
         out.println("Results table (Parquet, partitioned by task and run_date): " + results);

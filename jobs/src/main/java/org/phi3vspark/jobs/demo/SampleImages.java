@@ -11,11 +11,13 @@ import java.awt.RenderingHints;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
@@ -80,12 +82,21 @@ public final class SampleImages {
         return List.copyOf(items);
     }
 
+    /**
+     * Writes the encoded image unless the file already holds exactly these bytes: an untouched file keeps
+     * its modification time, which is part of the job's content key, so a rerun skips work already done.
+     */
     private static Path write(BufferedImage image, Path dir, String fileName) {
         Path file = dir.resolve(fileName);
         String format = fileName.endsWith(".jpg") ? "jpg" : "png";
         try {
-            if (!ImageIO.write(image, format, file.toFile())) {
+            ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+            if (!ImageIO.write(image, format, encoded)) {
                 throw new IOException("no ImageIO writer for " + format);
+            }
+            byte[] bytes = encoded.toByteArray();
+            if (!Files.isRegularFile(file) || !Arrays.equals(bytes, Files.readAllBytes(file))) {
+                Files.write(file, bytes);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write sample image " + file, e);
@@ -291,13 +302,15 @@ public final class SampleImages {
         drawAxes(g, chart.title(), chart.xLabel(), chart.yLabel(), bottom, top);
         Color[] colors = {new Color(200, 60, 50), new Color(40, 120, 200), new Color(40, 150, 80)};
         int n = chart.x().size();
-        double dx = (PLOT_RIGHT - PLOT_LEFT) / (double) (n - 1);
+        // Points start and end half a step inside the axes so that the first and last labels are not clipped.
+        int inset = 30;
+        double dx = (PLOT_RIGHT - PLOT_LEFT - 2.0 * inset) / (double) (n - 1);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         for (int i = 0; i < n; i++) {
             String label = chart.x().get(i);
             int lw = g.getFontMetrics().stringWidth(label);
             g.setColor(Color.BLACK);
-            g.drawString(label, (int) Math.round(PLOT_LEFT + dx * i) - lw / 2, PLOT_BOTTOM + 18);
+            g.drawString(label, (int) Math.round(PLOT_LEFT + inset + dx * i) - lw / 2, PLOT_BOTTOM + 18);
         }
         for (int s = 0; s < chart.series().size(); s++) {
             SampleData.Series series = chart.series().get(s);
@@ -307,7 +320,7 @@ public final class SampleImages {
             int prevX = -1;
             int prevY = -1;
             for (int i = 0; i < n; i++) {
-                int x = (int) Math.round(PLOT_LEFT + dx * i);
+                int x = (int) Math.round(PLOT_LEFT + inset + dx * i);
                 int y = (int) Math.round(PLOT_BOTTOM - (series.values().get(i) - bottom) / (top - bottom)
                         * (PLOT_BOTTOM - PLOT_TOP));
                 if (prevX >= 0) {

@@ -65,5 +65,18 @@ class DemoCommandTest {
                 SampleImages.REPORT)) {
             assertTrue(printed.contains("| " + item + " "), item + " in the printed table:\n" + printed);
         }
+
+        // A second demo with --keep-previous reuses the checkpoint and redoes only what is not ok yet.
+        long okBefore = outcome.summary().ok();
+        DemoCommand again = new DemoCommand();
+        new CommandLine(again).parseArgs("--output", work.toString(), "--max-new-tokens", "6", "--keep-previous");
+        StringWriter text2 = new StringWriter();
+        DemoCommand.Outcome second;
+        try (PrintWriter out = new PrintWriter(text2)) {
+            second = again.run(SharedSpark.get(), out);
+        }
+        assertTrue(text2.toString().contains("demo checkpoint: reusing " + work.resolve("demo-model")), text2.toString());
+        assertEquals(okBefore, second.summary().requestsSkipped(), "ok requests are not run again");
+        assertEquals(manifestRows - okBefore, second.summary().rowsWritten());
     }
 }

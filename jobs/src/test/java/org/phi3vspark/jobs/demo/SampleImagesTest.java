@@ -51,6 +51,19 @@ class SampleImagesTest {
         }
     }
 
+    @Test
+    void unchangedImagesAreNotRewritten() throws Exception {
+        List<SampleImages.SampleItem> first = SampleImages.writeAll(tmp.resolve("same"));
+        Path image = first.get(0).images().get(0);
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(image, old);
+        Path other = first.get(1).images().get(0);
+        Files.write(other, new byte[] {1, 2, 3});
+        SampleImages.writeAll(tmp.resolve("same"));
+        assertEquals(old, Files.getLastModifiedTime(image), "same bytes: file untouched (keeps the content key)");
+        assertTrue(ImageIO.read(other.toFile()) != null, "changed file is redrawn");
+    }
+
     /** The bars in the pixels have the heights of SampleData.BAR_CHART's values. */
     @Test
     void barHeightsMatchTheData() {

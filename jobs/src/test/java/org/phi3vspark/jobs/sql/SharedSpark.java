@@ -8,12 +8,14 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class SharedSpark {
     private static SparkSession session;
+    private static boolean hookAdded;
 
     private SharedSpark() {
     }
 
     public static synchronized SparkSession get() {
-        if (session == null) {
+        // Another test class of the JVM may have stopped the context it shared with us: start afresh then.
+        if (session == null || session.sparkContext().isStopped()) {
             session = SparkSession.builder()
                     .master("local[2]")
                     .appName("phi3v-jobs-demo-tests")
@@ -24,8 +26,14 @@ public final class SharedSpark {
                     .config("spark.sql.session.timeZone", "UTC")
                     .getOrCreate();
             session.sparkContext().setLogLevel("WARN");
-            SparkSession s = session;
-            Runtime.getRuntime().addShutdownHook(new Thread(s::stop, "stop-shared-spark"));
+            if (!hookAdded) {
+                hookAdded = true;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    if (session != null) {
+                        session.stop();
+                    }
+                }, "stop-shared-spark"));
+            }
         }
         return session;
     }

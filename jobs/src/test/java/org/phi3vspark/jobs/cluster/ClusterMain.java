@@ -1,0 +1,77 @@
+package org.phi3vspark.jobs.cluster;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+import org.phi3vspark.jobs.Phi3vCli;
+import org.phi3vspark.udf.ModelHolder;
+import org.phi3vspark.udf.cache.ModelCache;
+
+/**
+ * The driver of the multi-executor test, run in its own JVM: starts Spark with the settings given as KEY=VALUE
+ * arguments (as spark-submit would), runs {@code phi3v run} with the arguments after {@code --}, then asks every
+ * executor JVM how often it loaded the model and copied the snapshot, and prints what it found as PROBE,
+ * FAILED_TASKS and CLI_EXIT lines for the test to check.
+ */
+public final class ClusterMain {
+
+    private ClusterMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int sep = Arrays.asList(args).indexOf("--");
+        SparkConf conf = new SparkConf();
+        for (String kv : Arrays.copyOfRange(args, 0, sep)) {
+            int eq = kv.indexOf('=');
+            conf.set(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        String[] cli = Arrays.copyOfRange(args, sep + 1, args.length);
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        AtomicInteger failed = new AtomicInteger();
+        List<String> reasons = new ArrayList<>();
+        spark.sparkContext().addSparkListener(new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                if (!end.taskInfo().successful()) {
+                    failed.incrementAndGet();
+                    synchronized (reasons) {
+                        reasons.add(end.reason().toString().replace('\n', ' '));
+                    }
+                }
+            }
+        });
+        int rc = Phi3vCli.commandLine().execute(cli);
+        System.out.println("CLI_EXIT " + rc);
+        int executors = spark.sparkContext().getExecutorIds().size();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int n = 8 * Math.max(1, executors);
+        List<String> probes = jsc.parallelize(IntStream.range(0, n).boxed().toList(), n)
+                .mapPartitions(ClusterMain::probe).collect();
+        probes.stream().distinct().sorted().forEach(p -> System.out.println("PROBE " + p));
+        System.out.println("DRIVER pid=" + ProcessHandle.current().pid() + " copies=" + ModelCache.copiesInThisJvm());
+        spark.sparkContext().listenerBus().waitUntilEmpty();
+        System.out.println("FAILED_TASKS " + failed.get());
+        synchronized (reasons) {
+            reasons.forEach(r -> System.out.println("FAILED_TASK_REASON " + r));
+        }
+        spark.stop();
+        System.exit(rc);
+    }
+
+    /** Runs on an executor: which JVM this is, and what its model holder and model cache did. */
+    private static Iterator<String> probe(Iterator<Integer> ignored) throws InterruptedException {
+        // Long enough that every executor gets some of the probe tasks.
+        Thread.sleep(250);
+        return List.of("executor=" + SparkEnv.get().executorId() + " pid=" + ProcessHandle.current().pid()
+                + " loads=" + ModelHolder.totalLoads() + " copies=" + ModelCache.copiesInThisJvm()).iterator();
+    }
+}
