@@ -13,7 +13,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.phi3vspark.jobs.sql.ResultViews;
-import org.phi3vspark.jobs.sql.SharedSpark;
+import org.phi3vspark.jobs.SharedSpark;
 import picocli.CommandLine;
 
 /** The quick start end to end: images, random checkpoint, job, printed table (as a new user runs it). */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 import org.phi3vspark.jobs.sql.ResultViews;
 import org.phi3vspark.jobs.sql.ResultViewsTestAccess;
-import org.phi3vspark.jobs.sql.SharedSpark;
+import org.phi3vspark.jobs.SharedSpark;
 import org.phi3vspark.jobs.sql.TinyResults;
 
 /**

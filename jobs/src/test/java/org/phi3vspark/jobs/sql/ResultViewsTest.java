@@ -1,5 +1,7 @@
 package org.phi3vspark.jobs.sql;
 
+import org.phi3vspark.jobs.SharedSpark;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,7 @@
 package org.phi3vspark.jobs.sql;
 
+import org.phi3vspark.jobs.SharedSpark;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
