@@ -39,7 +39,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "Results table folder (Hadoop URI).")
     String output;
 
-    @Option(names = "--model", required = true, description = "Local Phi-3.5-vision-instruct snapshot directory.")
+    @Option(names = "--model", required = true, description = "Phi-3.5-vision-instruct snapshot (Hugging Face "
+            + "layout): a local directory, or a Hadoop URI such as s3a://bucket/path/ that each machine copies once "
+            + "into its model cache (spark.hadoop.phi3v.model.cache.dir).")
     String model;
 
     @Option(names = "--tasks", split = ",", defaultValue = "caption", description = "Tasks for rows without a task "

@@ -150,6 +150,7 @@ public final class RunJob {
         Dataset<Row> table = results.select(outputColumns(pass));
 
         spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
+        CommitLeftovers.clear(spark.sparkContext().hadoopConfiguration(), output, log);
         spark.sparkContext().setJobDescription("phi3v " + runId + ": generate and write " + toRun + " rows");
         ProgressReporter progress = new ProgressReporter(spark.sparkContext(), counters, toRun,
                 settings.progressIntervalSeconds(), log);
@@ -159,6 +160,9 @@ public final class RunJob {
                     .option("partitionOverwriteMode", "static")
                     .partitionBy(ResultSchema.TASK, ResultSchema.RUN_DATE)
                     .parquet(output);
+        } catch (Exception e) {
+            // Scala code throws checked IOExceptions too (a failed job commit), hence Exception.
+            throw WriteFailure.of(output, e);
         } finally {
             progress.close();
             spark.sparkContext().setJobDescription(null);

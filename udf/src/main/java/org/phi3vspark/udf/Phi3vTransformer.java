@@ -23,6 +23,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.phi3vspark.model.io.Checkpoint;
+import org.phi3vspark.udf.cache.ModelCache;
 import org.phi3vspark.udf.task.OutputKind;
 import org.phi3vspark.udf.task.TaskOverrides;
 import org.phi3vspark.udf.task.TaskPreset;
@@ -198,11 +199,13 @@ public final class Phi3vTransformer extends Transformer {
         transformSchema(dataset.schema());
         SparkSession spark = dataset.sparkSession();
         String dir = $(model);
-        if (!Files.isRegularFile(Path.of(dir, "config.json"))) {
+        // A remote snapshot (s3a://...) is read from this machine's copy; executors make their own.
+        Path local = ModelCache.localDir(dir, spark.sparkContext().hadoopConfiguration());
+        if (!Files.isRegularFile(local.resolve("config.json"))) {
             throw new IllegalArgumentException("model directory " + dir + " has no config.json");
         }
         String revision;
-        try (Checkpoint ckpt = Checkpoint.open(Path.of(dir))) {
+        try (Checkpoint ckpt = Checkpoint.open(local)) {
             revision = ckpt.revision();
         }
         TaskPreset preset = preset();

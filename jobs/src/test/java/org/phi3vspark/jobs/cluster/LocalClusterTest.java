@@ -91,6 +91,8 @@ class LocalClusterTest {
         sparkConf.put("spark.executor.extraJavaOptions", "-Dai.djl.offline=true -Djava.io.tmpdir="
                 + Files.createDirectories(tmp.resolve("executor-tmp")));
         sparkConf.put("spark.task.maxFailures", "2");
+        // Hand tasks to whichever executor is free (both get inference tasks) instead of waiting for locality.
+        sparkConf.put("spark.locality.wait", "0s");
         sparkConf.put("spark.phi3v.batchSize", "1");
         sparkConf.put("spark.phi3v.prefetchBatches", "0");
         sparkConf.put("spark.phi3v.itemsPerPartition", "3");

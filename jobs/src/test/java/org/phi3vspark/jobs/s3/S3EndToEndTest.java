@@ -22,7 +22,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,6 +33,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.phi3vspark.jobs.Phi3vCli;
 import org.phi3vspark.jobs.SharedSpark;
+import org.phi3vspark.udf.Phi3vTransformer;
+import org.phi3vspark.udf.cache.ModelCache;
 
 /**
  * The job with everything on S3: manifest, images, model snapshot and results table in buckets of a real S3 API
@@ -181,6 +186,24 @@ class S3EndToEndTest {
             }
         }
         assertEquals(1, table().where("run_id = 'e2e-2'").count());
+    }
+
+    @Test
+    void transformerTakesTheModelAndImagesFromS3() {
+        SparkSession spark = SharedSpark.get();
+        server.s3aSettings().forEach((k, v) -> spark.sparkContext().hadoopConfiguration().set(k, v));
+        spark.sparkContext().hadoopConfiguration().set(ModelCache.CACHE_DIR_KEY, tmp.resolve("tf-cache").toString());
+        try {
+            Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create(goodUris.get(0))),
+                    new StructType().add("path", DataTypes.StringType));
+            List<Row> rows = new Phi3vTransformer().setModel(model).setTask("caption").setImageCol("path")
+                    .setNumCrops(1).setMaxNewTokens(2).transform(df).collectAsList();
+            assertEquals(1, rows.size());
+            assertEquals("ok", rows.get(0).getAs("status"), (String) rows.get(0).getAs("error"));
+            assertTrue(Files.isDirectory(tmp.resolve("tf-cache")));
+        } finally {
+            spark.sparkContext().hadoopConfiguration().unset(ModelCache.CACHE_DIR_KEY);
+        }
     }
 
     @Test

@@ -76,6 +76,9 @@ public final class S3ProxyServer implements AutoCloseable {
         Path log = workDir.resolve("s3proxy.log");
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        // Never outlive the test JVM, even when it dies without running the tests' cleanup.
+        Process started = process;
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "s3proxy-stop"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -94,17 +97,43 @@ public final class S3ProxyServer implements AutoCloseable {
                 + Files.readString(log));
     }
 
-    /** Stops the server and waits until it has exited (connections are refused from then on). */
-    public synchronized void stop() throws InterruptedException {
-        if (process == null) {
+    /**
+     * Stops the server and waits until it has exited (connections are refused from then on). Not interruptible:
+     * a hook may call it from a Spark task thread that Spark interrupts when the job fails.
+     */
+    public synchronized void stop() {
+        Process p = process;
+        process = null;
+        if (p == null) {
             return;
         }
-        process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            process.waitFor(20, TimeUnit.SECONDS);
+        p.destroy();
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (p.isAlive()) {
+            if (System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            }
+            try {
+                p.waitFor(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
-        process = null;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What the server printed so far (all starts), for failure messages. */
+    public String log() {
+        try {
+            Path log = workDir.resolve("s3proxy.log");
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     public boolean running() {
@@ -112,7 +141,7 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stop();
     }
 

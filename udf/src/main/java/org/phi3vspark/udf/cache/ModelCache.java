@@ -165,7 +165,8 @@ public final class ModelCache {
             }
             if (Files.exists(target)) {
                 // An incomplete entry (files deleted by hand): move it out of the way before the rename.
-                Files.move(target, cacheRoot.resolve(TMP_PREFIX + target.getFileName() + "-stale-" + UUID.randomUUID()));
+                Files.move(target, cacheRoot.resolve(TMP_PREFIX + target.getFileName() + "-stale-"
+                        + UUID.randomUUID()));
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -237,7 +238,8 @@ public final class ModelCache {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(uri.replaceAll("/+$", "").getBytes(StandardCharsets.UTF_8));
             for (Entry f : listing) {
-                md.update(("\n" + f.relative() + "\t" + f.size() + "\t" + f.modified()).getBytes(StandardCharsets.UTF_8));
+                String line = "\n" + f.relative() + "\t" + f.size() + "\t" + f.modified();
+                md.update(line.getBytes(StandardCharsets.UTF_8));
             }
             String hash = HexFormat.of().formatHex(md.digest()).substring(0, 20);
             String name = new org.apache.hadoop.fs.Path(uri).getName().replaceAll("[^A-Za-z0-9._-]", "_");
