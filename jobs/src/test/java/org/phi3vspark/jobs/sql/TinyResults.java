@@ -39,6 +39,7 @@ public final class TinyResults {
         if (table == null) {
             try {
                 Path dir = Files.createTempDirectory("phi3v-tiny-results");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "delete-tiny-results"));
                 List<SampleManifest.Row> rows = new ArrayList<>(SampleManifest.rows(
                         SampleImages.writeAll(dir.resolve("images"))));
                 Path empty = Files.createFile(dir.resolve("images/empty.png"));
@@ -57,6 +58,14 @@ public final class TinyResults {
             }
         }
         return table;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a temp folder left behind is harmless
+        }
     }
 
     public static synchronized RunSummary summary() {
