@@ -40,7 +40,6 @@ public final class Generator {
     private static final class Sequence {
         final GenerationRequest request;
         final Sampler sampler;
-        final long startNanos = System.nanoTime();
         NDArray promptEmbeddings; // [L, H], kept for a long-RoPE recompute
         long[] generated = new long[0];
         int cached; // tokens in this sequence's cache row
@@ -49,6 +48,7 @@ public final class Generator {
         String stopText; // text already cut at a stop string
         double prefillMillis;
         long decodeStartNanos;
+        long endNanos;
 
         Sequence(GenerationRequest request) {
             this.request = request;
@@ -80,6 +80,8 @@ public final class Generator {
                 for (int row = 0; row < sequences.size(); row++) {
                     prefill(manager, cache, row, sequences.get(row));
                 }
+                long decodeStart = System.nanoTime(); // decode time excludes the other requests' prefills
+                sequences.forEach(s -> s.decodeStartNanos = decodeStart);
                 List<Sequence> active = new ArrayList<>(sequences);
                 while (true) {
                     List<Sequence> still = active.stream().filter(s -> s.finishReason == null).toList();
@@ -107,6 +109,7 @@ public final class Generator {
 
     /** Vision tower + prompt forward for one sequence into its cache row; picks the first token. */
     private void prefill(NDManager manager, KvCache cache, int row, Sequence s) {
+        long started = System.nanoTime();
         float[] logits;
         try (NDScope scope = new NDScope()) {
             NDArray embeddings = inputEmbeddings(manager, s.request);
@@ -117,8 +120,7 @@ public final class Generator {
             scope.suppressNotUsedWarning();
         }
         s.cached = s.promptLength();
-        s.prefillMillis = (System.nanoTime() - s.startNanos) / 1e6;
-        s.decodeStartNanos = System.nanoTime();
+        s.prefillMillis = (System.nanoTime() - started) / 1e6;
         accept(s, logits);
     }
 
@@ -218,6 +220,9 @@ public final class Generator {
         } else if (s.generated.length >= config.maxNewTokens()) {
             s.finishReason = FinishReason.LENGTH;
         }
+        if (s.finishReason != null) {
+            s.endNanos = System.nanoTime();
+        }
     }
 
     private boolean cutAtStopString(Sequence s) {
@@ -237,7 +242,8 @@ public final class Generator {
     }
 
     private GenerationResult result(Sequence s) {
-        double decodeMillis = (System.nanoTime() - s.decodeStartNanos) / 1e6;
+        // a sequence that ended on its first token (during prefill) spent no time decoding
+        double decodeMillis = Math.max(0, s.endNanos - s.decodeStartNanos) / 1e6;
         String text = s.stopText != null ? s.stopText : tokenizer.decode(s.generated);
         return new GenerationResult(text, s.generated, s.finishReason, s.promptLength(),
                 s.request.prompt().imageTokenCount(), s.prefillMillis, decodeMillis);
