@@ -65,6 +65,17 @@ public final class Phi3VModel implements AutoCloseable {
 
     /** Loads the model on {@code device}: float32 on CPU, float16 on a GPU. */
     public static Phi3VModel load(Path modelDir, Device device) {
+        return load(modelDir, device, device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32);
+    }
+
+    /**
+     * Loads the model on {@code device} with weights and activations in {@code dtype}: FLOAT32 or FLOAT16
+     * (bfloat16 checkpoints are converted; DJL's PyTorch JNI cannot hold bfloat16).
+     */
+    public static Phi3VModel load(Path modelDir, Device device, DataType dtype) {
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            throw new IllegalArgumentException("dtype must be FLOAT32 or FLOAT16, got " + dtype);
+        }
         if (!Files.isDirectory(modelDir)) {
             throw new IllegalArgumentException("model directory " + modelDir + " does not exist");
         }
@@ -75,7 +86,6 @@ public final class Phi3VModel implements AutoCloseable {
                 ? PreprocessorConfig.load(preprocessorJson)
                 : PreprocessorConfig.defaults();
         Phi3Tokenizer tokenizer = Phi3Tokenizer.load(modelDir);
-        DataType dtype = device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
             WeightLoader weights = new ProgressLoader(checkpoint, manager, dtype, modelDir);

@@ -1,5 +1,7 @@
 package org.phi3vspark.model.cli;
 
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import org.phi3vspark.model.Phi3VModel;
 import picocli.CommandLine.Option;
@@ -12,7 +14,17 @@ public final class ModelOptions {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N. Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--dtype", defaultValue = "auto",
+            description = "auto (float32 on CPU, float16 on GPU), float32 or float16. Default: ${DEFAULT-VALUE}.")
+    String dtype;
+
     Phi3VModel load() {
-        return Phi3VModel.load(model, Phi3VModel.parseDevice(device));
+        Device d = Phi3VModel.parseDevice(device);
+        return switch (dtype.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> Phi3VModel.load(model, d);
+            case "float32", "fp32" -> Phi3VModel.load(model, d, DataType.FLOAT32);
+            case "float16", "fp16" -> Phi3VModel.load(model, d, DataType.FLOAT16);
+            default -> throw new IllegalArgumentException("--dtype must be auto, float32 or float16, got '" + dtype + "'");
+        };
     }
 }
