@@ -13,6 +13,11 @@ public enum InputFormat {
     IMAGES;
 
     public static InputFormat parse(String s) {
-        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        try {
+            return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--input-format " + s + " is not an input format; use auto, parquet,"
+                    + " csv, jsonl or images", e);
+        }
     }
 }

@@ -96,9 +96,13 @@ public final class RunJob {
         ManifestLayout layout = ManifestLayout.of(schema, o.imageColumn(), o.passthrough(), manifest.baseDir(),
                 manifest.source());
         Set<String> usedTasks = new LinkedHashSet<>(o.tasks());
+        // Rows without a task value get every task of --tasks: with none, they would silently yield no rows.
+        boolean rowsWithoutTask = layout.task() < 0;
         if (layout.task() >= 0) {
             for (Row r : manifest.rows().select(functions.col(ManifestLayout.TASK)).distinct().collectAsList()) {
-                if (!r.isNullAt(0)) {
+                if (r.isNullAt(0)) {
+                    rowsWithoutTask = true;
+                } else {
                     String t = r.getString(0).trim();
                     if (!registry.has(t)) {
                         throw new IllegalArgumentException("manifest " + manifest.source() + ": column task has value '"
@@ -107,6 +111,11 @@ public final class RunJob {
                     usedTasks.add(t);
                 }
             }
+        }
+        if (o.tasks().isEmpty() && rowsWithoutTask && !manifest.empty()) {
+            throw new IllegalArgumentException("--tasks is empty, but manifest " + manifest.source() + " has rows"
+                    + (layout.task() < 0 ? "" : " with no task value")
+                    + "; name at least one task, e.g. --tasks caption");
         }
         for (String t : usedTasks) {
             layout.checkPlaceholders(t, registry.get(t).placeholders());

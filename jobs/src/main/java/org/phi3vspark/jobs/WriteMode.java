@@ -13,7 +13,11 @@ public enum WriteMode {
     OVERWRITE;
 
     public static WriteMode parse(String s) {
-        return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        try {
+            return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--mode " + s + " is not a write mode; use skip-done or overwrite", e);
+        }
     }
 
     public String id() {

@@ -125,7 +125,9 @@ public record ManifestLayout(List<String> columns, int images, boolean imagesArr
         }
         DataType t = schema.fields()[i].dataType();
         for (DataType a : allowed) {
-            if (a.getClass() == t.getClass() || (a instanceof IntegerType && t instanceof IntegerType)
+            // instanceof, not class equality: a collated string (Spark 4) is a StringType of another class.
+            if (a.getClass() == t.getClass() || (a instanceof StringType && t instanceof StringType)
+                    || (a instanceof IntegerType && t instanceof IntegerType)
                     || (a instanceof LongType && t instanceof LongType)) {
                 return i;
             }

@@ -61,8 +61,14 @@ public final class ModelHolder {
         public List<GenerationResult> generate(List<GenerationRequest> batch) {
             generateLock.lock();
             try {
+                Phi3VModel m = model;
+                if (m == null) {
+                    // closeAll() ran while a task still held this entry: say so instead of a NullPointerException.
+                    throw new IllegalStateException("model " + key + " was closed (ModelHolder.closeAll) while a"
+                            + " task was using it");
+                }
                 generateCalls.incrementAndGet();
-                return model.generate(batch);
+                return m.generate(batch);
             } finally {
                 generateLock.unlock();
             }
@@ -86,7 +92,7 @@ public final class ModelHolder {
      * @param onLoad runs once when this call performed the load (counts loads into a Spark accumulator)
      */
     public static Loaded get(String modelDir, Device device, Runnable onLoad) {
-        Loaded l = MODELS.computeIfAbsent(new Key(modelDir, device.toString()), Loaded::new);
+        Loaded l = MODELS.computeIfAbsent(key(modelDir, device), Loaded::new);
         if (l.ensureLoaded(device) && onLoad != null) {
             onLoad.run();
         }
@@ -95,14 +101,19 @@ public final class ModelHolder {
 
     /** Loads performed by this JVM for this key (0 when never loaded). */
     public static int loadCount(String modelDir, Device device) {
-        Loaded l = MODELS.get(new Key(modelDir, device.toString()));
+        Loaded l = MODELS.get(key(modelDir, device));
         return l == null ? 0 : l.loads();
     }
 
     /** Generate calls made by this JVM on this model (0 when never loaded). */
     public static long generateCalls(String modelDir, Device device) {
-        Loaded l = MODELS.get(new Key(modelDir, device.toString()));
+        Loaded l = MODELS.get(key(modelDir, device));
         return l == null ? 0 : l.generateCalls();
+    }
+
+    /** The same folder written two ways (relative, with ./ or ..) is one model, not two loads of it. */
+    private static Key key(String modelDir, Device device) {
+        return new Key(Path.of(modelDir).toAbsolutePath().normalize().toString(), device.toString());
     }
 
     public static int totalLoads() {
@@ -113,9 +124,15 @@ public final class ModelHolder {
     public static synchronized void closeAll() {
         for (Loaded l : MODELS.values()) {
             synchronized (l) {
-                if (l.model != null) {
-                    l.model.close();
-                    l.model = null;
+                // Never free the weights under a generate call of another task: wait for it to finish.
+                l.generateLock.lock();
+                try {
+                    if (l.model != null) {
+                        l.model.close();
+                        l.model = null;
+                    }
+                } finally {
+                    l.generateLock.unlock();
                 }
             }
         }

@@ -12,8 +12,9 @@ import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
@@ -86,11 +87,16 @@ final class PartitionRun implements Iterator<Row> {
         device = dev.toString();
         reader = new ImageReader(fn.hadoopConf().get(), fn.settings().maxImageBytes());
         decoder = new ImageDecoder(fn.settings().maxImagePixels());
-        pool = Executors.newFixedThreadPool(fn.settings().prefetchThreads(), r -> {
-            Thread t = new Thread(r, "phi3v-prefetch");
-            t.setDaemon(true);
-            return t;
-        });
+        int threads = fn.settings().prefetchThreads();
+        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "phi3v-prefetch");
+                    t.setDaemon(true);
+                    return t;
+                });
+        // Idle threads end by themselves, so even an iterator abandoned outside a Spark task leaks no threads.
+        p.allowCoreThreadTimeOut(true);
+        pool = p;
         if (tc != null) {
             tc.addTaskCompletionListener((TaskCompletionListener) ctx -> close());
         }
@@ -103,6 +109,7 @@ final class PartitionRun implements Iterator<Row> {
         closed = true;
         if (pool != null) {
             pending.forEach(f -> f.cancel(true));
+            pending.clear();
             pool.shutdownNow();
         }
     }
@@ -151,21 +158,22 @@ final class PartitionRun implements Iterator<Row> {
         }
     }
 
-    /** Batched generate; if the batch fails, each item is retried alone so only the bad one becomes an error. */
+    /**
+     * Batched generate; if the batch fails, each item is retried alone so only the bad one becomes an error.
+     * Result rows are built outside the try: a failure while building a row must neither re-run the model for
+     * the whole batch nor count rows twice.
+     */
     private void generate(List<Prepared> batch, List<Integer> ready, Row[] rows) {
         if (ready.isEmpty()) {
             return;
         }
         List<GenerationRequest> requests = ready.stream().map(i -> batch.get(i).request()).toList();
         long t0 = System.nanoTime();
+        List<GenerationResult> results;
         try {
-            List<GenerationResult> results = call(requests);
-            long ms = millisSince(t0);
-            for (int k = 0; k < ready.size(); k++) {
-                int i = ready.get(k);
-                rows[i] = resultRow(batch.get(i), results.get(k), ms);
-            }
+            results = call(requests);
         } catch (RuntimeException batchFailure) {
+            results = null;
             if (ready.size() == 1) {
                 int i = ready.get(0);
                 rows[i] = generateError(batch.get(i), batchFailure, millisSince(t0));
@@ -173,12 +181,21 @@ final class PartitionRun implements Iterator<Row> {
             }
             for (int i : ready) {
                 long t1 = System.nanoTime();
+                GenerationResult r;
                 try {
-                    GenerationResult r = call(List.of(batch.get(i).request())).get(0);
-                    rows[i] = resultRow(batch.get(i), r, millisSince(t1));
+                    r = call(List.of(batch.get(i).request())).get(0);
                 } catch (RuntimeException single) {
                     rows[i] = generateError(batch.get(i), single, millisSince(t1));
+                    continue;
                 }
+                rows[i] = resultRow(batch.get(i), r, millisSince(t1));
+            }
+        }
+        if (results != null) {
+            long ms = millisSince(t0);
+            for (int k = 0; k < ready.size(); k++) {
+                int i = ready.get(k);
+                rows[i] = resultRow(batch.get(i), results.get(k), ms);
             }
         }
     }
@@ -245,6 +262,12 @@ final class PartitionRun implements Iterator<Row> {
             return new Prepared(item, passthrough, request, sizes, millisSince(t0), null);
         } catch (StageException e) {
             return new Prepared(item, passthrough, null, sizes, millisSince(t0), e);
+        } catch (RuntimeException e) {
+            // Anything else that is wrong with one item (e.g. a request the model rejects) is that item's error
+            // row, not a failure of the whole task: one row per work item, always.
+            StageException wrapped = new StageException(ErrorStage.PREPROCESS, "cannot prepare item " + item.itemId()
+                    + " " + item.imageUris() + " (task " + item.task() + "): " + message(e), e);
+            return new Prepared(item, passthrough, null, sizes, millisSince(t0), wrapped);
         }
     }
 

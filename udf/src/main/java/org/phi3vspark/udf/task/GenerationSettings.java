@@ -14,8 +14,8 @@ public record GenerationSettings(int maxNewTokens, double temperature, int topK,
         if (maxNewTokens < 1) {
             throw new IllegalArgumentException("max_new_tokens must be >= 1, got " + maxNewTokens);
         }
-        if (temperature < 0 || Double.isNaN(temperature)) {
-            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be a finite number >= 0, got " + temperature);
         }
         if (topK < 0) {
             throw new IllegalArgumentException("top_k must be >= 0 (0 = off), got " + topK);
