@@ -114,8 +114,9 @@ final class PartitionRun implements Iterator<Row> {
         }
     }
 
-    private void fill() {
-        while (pending.size() < capacity && input.hasNext()) {
+    /** Submits items for preparation until {@code limit} are pending or the input is exhausted. */
+    private void fill(int limit) {
+        while (pending.size() < limit && input.hasNext()) {
             Row row = input.next();
             WorkItem item = WorkSchema.fromRow(row);
             Row passthrough = WorkSchema.passthroughOf(row);
@@ -127,12 +128,13 @@ final class PartitionRun implements Iterator<Row> {
         if (model == null) {
             start();
         }
-        fill();
+        fill(capacity);
         List<Prepared> batch = new ArrayList<>();
         while (batch.size() < fn.settings().batchSize() && !pending.isEmpty()) {
             batch.add(await(pending.removeFirst()));
         }
-        fill();
+        // prepared while the model generates: prefetchBatches batches ahead (0 = strictly one batch at a time)
+        fill(fn.settings().batchSize() * fn.settings().prefetchBatches());
         Row[] rows = new Row[batch.size()];
         List<Integer> ready = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
