@@ -11,7 +11,7 @@ import java.util.zip.CRC32;
 /** Bad and good image files made by the tests. */
 final class TestImages {
 
-    static final Path GOLDEN = Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden"));
+    static final Path GOLDEN = Path.of(System.getProperty("phi3v.fixtures.dir", "../testdata/golden"));
 
     private TestImages() {
     }

@@ -17,7 +17,7 @@ import org.phi3vspark.model.text.Prompt;
 
 /** Stop ids, stop strings, the length budget and the logits hook, on the tiny model. */
 class GenerationBehaviourTest {
-    private final Phi3VModel model = GoldenSet.model("tiny-f32");
+    private final Phi3VModel model = GoldenSet.fixtureModel("tiny-f32");
     private final Prompt prompt = model.promptBuilder().build(
             List.of(new ChatMessage("user", "Tell me a story about a lighthouse.")), new int[0]);
 

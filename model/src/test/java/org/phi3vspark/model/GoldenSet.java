@@ -23,6 +23,29 @@ public final class GoldenSet {
         return Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden"));
     }
 
+    /**
+     * The repository's own copy of the public set (testdata/golden): tiny checkpoints and images for tests that
+     * are not comparisons with the reference, so that pointing phi3v.golden.dir at another set changes only the
+     * golden comparisons.
+     */
+    public static Path fixtures() {
+        return Path.of(System.getProperty("phi3v.fixtures.dir", "../testdata/golden"));
+    }
+
+    public static Path fixtureCheckpoint(String name) {
+        return fixtures().resolve("checkpoints").resolve(name);
+    }
+
+    public static Path fixtureImage(String name) {
+        return fixtures().resolve("images").resolve(name);
+    }
+
+    /** Shared model loaded from the repository's fixtures (not from the swappable golden set). */
+    public static Phi3VModel fixtureModel(String checkpointName) {
+        return MODELS.computeIfAbsent("fixture:" + checkpointName,
+                n -> Phi3VModel.load(fixtureCheckpoint(checkpointName), Device.cpu()));
+    }
+
     public static Path checkpoint(String name) {
         return root().resolve("checkpoints").resolve(name);
     }

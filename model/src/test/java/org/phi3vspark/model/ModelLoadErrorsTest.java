@@ -20,7 +20,7 @@ class ModelLoadErrorsTest {
 
     /** A copy of tiny-f32 whose weights keep the tensors {@code keep} accepts, plus {@code extra} if given. */
     private static Path copyOfTinyModel(Path dir, Predicate<String> keep, String extra) throws IOException {
-        Path source = GoldenSet.checkpoint("tiny-f32");
+        Path source = GoldenSet.fixtureCheckpoint("tiny-f32");
         Files.createDirectories(dir);
         try (var files = Files.list(source)) {
             for (Path f : files.toList()) {

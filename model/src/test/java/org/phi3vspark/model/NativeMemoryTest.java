@@ -19,8 +19,8 @@ class NativeMemoryTest {
 
     @Test
     void twoHundredGenerationsLeaveNoLiveArraysAndFlatRss() throws IOException {
-        Phi3VModel model = GoldenSet.model("tiny-f32");
-        Path imagePath = GoldenSet.root().resolve("images/tiny_40x25.png");
+        Phi3VModel model = GoldenSet.fixtureModel("tiny-f32");
+        Path imagePath = GoldenSet.fixtureImage("tiny_40x25.png");
         ProcessedImage image = model.imageProcessor().process(
                 new ImageDecoder(1_000_000).decode(Files.readAllBytes(imagePath), imagePath.toString()), 1);
         GenerationRequest withImage = new GenerationRequest(

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The ML Transformer on local[2] with the tiny checkpoint. */
 class TransformerTest {
 
-    static final Path GOLDEN = Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden"));
+    static final Path GOLDEN = Path.of(System.getProperty("phi3v.fixtures.dir", "../testdata/golden"));
 
     static SparkSession spark() {
         return SparkSession.builder().master("local[2]").appName("phi3v-udf-tests")

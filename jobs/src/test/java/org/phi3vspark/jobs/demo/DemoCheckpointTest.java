@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DemoCheckpointTest {
-    static final Path GOLDEN = Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden"));
+    static final Path GOLDEN = Path.of(System.getProperty("phi3v.fixtures.dir", "../testdata/golden"));
 
     @TempDir
     Path tmp;

@@ -13,7 +13,7 @@ import org.apache.hadoop.fs.FileSystem;
 /** Puts test data into buckets through the real S3A client. */
 public final class S3TestData {
 
-    public static final Path GOLDEN = Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden"));
+    public static final Path GOLDEN = Path.of(System.getProperty("phi3v.fixtures.dir", "../testdata/golden"));
 
     private S3TestData() {
     }

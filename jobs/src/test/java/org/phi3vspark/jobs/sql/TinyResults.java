@@ -32,7 +32,7 @@ public final class TinyResults {
     }
 
     public static Path checkpoint() {
-        return Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden")).resolve("checkpoints/tiny-f32");
+        return Path.of(System.getProperty("phi3v.fixtures.dir", "../testdata/golden")).resolve("checkpoints/tiny-f32");
     }
 
     public static synchronized Path table() {

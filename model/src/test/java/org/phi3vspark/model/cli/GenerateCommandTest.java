@@ -83,8 +83,8 @@ class GenerateCommandTest {
 
     @Test
     void promptWithoutTagsGetsOneTagPerImageAndSamplingIsSeeded() {
-        Path ckpt = GoldenSet.checkpoint("tiny-f32");
-        Path image = GoldenSet.root().resolve("images/tiny_40x25.png");
+        Path ckpt = GoldenSet.fixtureCheckpoint("tiny-f32");
+        Path image = GoldenSet.fixtureImage("tiny_40x25.png");
         String[] args = {"--model", ckpt.toString(), "--prompt", "What is it?", "--image", image.toString(),
             "--num-crops", "1", "--max-new-tokens", "6", "--temperature", "0.9", "--top-k", "20", "--top-p", "0.95",
             "--seed", "11", "--json"};
@@ -99,7 +99,7 @@ class GenerateCommandTest {
 
     @Test
     void badInputsFailWithMessagesThatNameThem(@TempDir Path tmp) throws Exception {
-        Path ckpt = GoldenSet.checkpoint("tiny-f32");
+        Path ckpt = GoldenSet.fixtureCheckpoint("tiny-f32");
         Path bogus = tmp.resolve("not-an-image.png");
         Files.writeString(bogus, "hello");
         StringWriter err = new StringWriter();
@@ -114,7 +114,7 @@ class GenerateCommandTest {
 
         err.getBuffer().setLength(0);
         assertEquals(1, cli.execute("--model", ckpt.toString(), "--prompt", "<|image_2|> hi", "--image",
-                GoldenSet.root().resolve("images/tiny_40x25.png").toString(), "--num-crops", "1"));
+                GoldenSet.fixtureImage("tiny_40x25.png").toString(), "--num-crops", "1"));
         assertTrue(err.toString().contains("image_"), err.toString());
     }
 }

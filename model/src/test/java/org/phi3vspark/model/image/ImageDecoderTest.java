@@ -226,7 +226,7 @@ class ImageDecoderTest {
 
     @Test
     void truncatedPngIsRejected() {
-        byte[] png = ImageTestSupport.readBytes(ImageTestSupport.IMAGES.resolve("chelsea.png"));
+        byte[] png = ImageTestSupport.readBytes(ImageTestSupport.FIXTURE_IMAGES.resolve("chelsea.png"));
         for (double fraction : new double[] {0.1, 0.5, 0.95}) {
             assertFails(Arrays.copyOf(png, (int) (png.length * fraction)), "chelsea-cut.png", "png");
         }
@@ -234,11 +234,11 @@ class ImageDecoderTest {
 
     @Test
     void truncatedJpegIsRejected() {
-        byte[] jpg = ImageTestSupport.readBytes(ImageTestSupport.IMAGES.resolve("progressive.jpg"));
+        byte[] jpg = ImageTestSupport.readBytes(ImageTestSupport.FIXTURE_IMAGES.resolve("progressive.jpg"));
         for (double fraction : new double[] {0.3, 0.9, 0.999}) {
             assertFails(Arrays.copyOf(jpg, (int) (jpg.length * fraction)), "progressive-cut.jpg", "truncated");
         }
-        byte[] cmyk = ImageTestSupport.readBytes(ImageTestSupport.IMAGES.resolve("cmyk.jpg"));
+        byte[] cmyk = ImageTestSupport.readBytes(ImageTestSupport.FIXTURE_IMAGES.resolve("cmyk.jpg"));
         assertFails(Arrays.copyOf(cmyk, cmyk.length / 2), "cmyk-cut.jpg", "truncated");
     }
 
@@ -257,7 +257,7 @@ class ImageDecoderTest {
 
     @Test
     void corruptJpegIsRejected() {
-        byte[] jpg = ImageTestSupport.readBytes(ImageTestSupport.IMAGES.resolve("progressive.jpg"));
+        byte[] jpg = ImageTestSupport.readBytes(ImageTestSupport.FIXTURE_IMAGES.resolve("progressive.jpg"));
         byte[] bad = jpg.clone();
         // Keep SOI, wreck everything after it: no valid marker follows.
         for (int i = 2; i < 400; i++) {
@@ -270,7 +270,7 @@ class ImageDecoderTest {
 
     @Test
     void tooManyPixelsIsRejectedFromTheHeader() {
-        byte[] chelsea = ImageTestSupport.readBytes(ImageTestSupport.IMAGES.resolve("chelsea.png"));
+        byte[] chelsea = ImageTestSupport.readBytes(ImageTestSupport.FIXTURE_IMAGES.resolve("chelsea.png"));
         ImageDecoder small = new ImageDecoder(451L * 300 - 1);
         ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> small.decode(chelsea, "cat.png"));
         assertTrue(e.getMessage().contains("cat.png") && e.getMessage().contains("451x300"), e.getMessage());

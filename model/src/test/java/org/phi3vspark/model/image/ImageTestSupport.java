@@ -22,6 +22,8 @@ final class ImageTestSupport {
     static final Path GOLDEN = GoldenSet.root();
     static final Path PREPROCESS = GOLDEN.resolve("preprocess");
     static final Path IMAGES = GOLDEN.resolve("images");
+    /** The repository's own images, for tests that name a specific file (the golden set may be swapped). */
+    static final Path FIXTURE_IMAGES = GoldenSet.fixtures().resolve("images");
 
     private ImageTestSupport() {
     }

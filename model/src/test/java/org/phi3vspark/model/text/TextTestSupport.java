@@ -5,7 +5,7 @@ import org.phi3vspark.model.GoldenSet;
 
 final class TextTestSupport {
     static final Path GOLDEN = GoldenSet.root();
-    static final Path TINY_F32 = GoldenSet.checkpoint("tiny-f32");
+    static final Path TINY_F32 = GoldenSet.fixtureCheckpoint("tiny-f32");
 
     private TextTestSupport() {}
 }

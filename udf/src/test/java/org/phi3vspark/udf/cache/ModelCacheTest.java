@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The model cache with file: URIs (the same Hadoop code path as s3a://, without a server). */
 class ModelCacheTest {
 
-    static final Path TINY = Path.of(System.getProperty("phi3v.golden.dir", "../testdata/golden"))
+    static final Path TINY = Path.of(System.getProperty("phi3v.fixtures.dir", "../testdata/golden"))
             .resolve("checkpoints/tiny-f32");
 
     @TempDir
