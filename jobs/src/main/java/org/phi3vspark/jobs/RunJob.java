@@ -67,12 +67,18 @@ public final class RunJob {
         String runId = o.runId() != null ? o.runId() : newRunId(started);
         LocalDate runDate = LocalDate.ofInstant(started, ZoneOffset.UTC);
 
-        // A remote snapshot (s3a://...) is copied to this machine's model cache; executors copy it themselves.
-        java.nio.file.Path modelDir = ModelCache.isRemote(o.model())
-                ? ModelCache.localDir(o.model(), spark.sparkContext().hadoopConfiguration()) : localModelDir(o.model());
+        // The revision is read from config.json and the tensor index; for a remote snapshot (s3a://...) only those
+        // headers are fetched here, and each executor copies the weights into its own model cache.
+        boolean remoteModel = ModelCache.isRemote(o.model());
+        String modelDir = remoteModel ? o.model() : localModelDir(o.model()).toString();
+        String modelShown = remoteModel ? ModelCache.redact(o.model()) : modelDir; // no user info in logs
         String revision;
-        try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
-            revision = ckpt.revision();
+        if (remoteModel) {
+            revision = ModelCache.revision(o.model(), spark.sparkContext().hadoopConfiguration());
+        } else {
+            try (Checkpoint ckpt = Checkpoint.open(java.nio.file.Path.of(modelDir))) {
+                revision = ckpt.revision();
+            }
         }
 
         TaskRegistry registry = o.registry();
@@ -143,7 +149,7 @@ public final class RunJob {
         }
         long toRun = todo == work ? planned : todo.count();
         log.accept(String.format("[phi3v] run %s: %d manifest rows, %d requests planned, %d already done, %d to run;"
-                + " model %s (revision %s)", runId, manifestRows, planned, planned - toRun, toRun, modelDir,
+                + " model %s (revision %s)", runId, manifestRows, planned, planned - toRun, toRun, modelShown,
                 revision.substring(0, Math.min(12, revision.length()))));
 
         int partitions = (int) Math.max(1, Math.max(
@@ -152,7 +158,7 @@ public final class RunJob {
         ProgressCounters counters = ProgressCounters.register(spark.sparkContext());
         boolean java8 = Boolean.parseBoolean(spark.conf().get("spark.sql.datetime.java8API.enabled", "false"));
         InferencePartition fn = new InferencePartition(o.model(),
-                ModelCache.isRemote(o.model()) ? o.model() : modelDir.toString(), revision, settings, hadoopConf,
+                modelDir, revision, settings, hadoopConf,
                 runId, runDate, counters, java8);
         Dataset<Row> results = todo.repartition(partitions)
                 .mapPartitions(fn, Encoders.row(ResultSchema.withPassthrough(pass)));
@@ -178,7 +184,7 @@ public final class RunJob {
             work.unpersist();
             todo.unpersist();
         }
-        return summarize(spark, o, registry, usedTasks, runId, started, output, modelDir.toString(), revision,
+        return summarize(spark, o, registry, usedTasks, runId, started, output, modelShown, revision,
                 manifestRows, planned, planned - toRun, counters);
     }
 

@@ -79,6 +79,83 @@ public final class ModelCache {
         return ensureCopied(model, conf);
     }
 
+    /**
+     * The model revision ({@link org.phi3vspark.model.io.Checkpoint#revision()}) of a snapshot on any Hadoop file
+     * system, without copying its weights: the revision covers config.json and the tensor index only, so this
+     * builds a local mirror of config.json, the shard index and each safetensors file's header (the rest of each
+     * file is a sparse hole of the same length), reads the revision from it and deletes it. The driver uses this
+     * for remote models, so only the executors copy the multi-GB snapshot.
+     */
+    public static String revision(String model, Configuration conf) {
+        String shown = redact(model);
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(model);
+        Path mirror = null;
+        try {
+            FileSystem fs = root.getFileSystem(conf);
+            List<Entry> listing = list(fs, root);
+            if (listing.stream().noneMatch(f -> f.relative().equals("config.json"))) {
+                throw new IllegalArgumentException("model " + shown + " has no config.json (expected a"
+                        + " microsoft/Phi-3.5-vision-instruct snapshot)");
+            }
+            mirror = Files.createTempDirectory("phi3v-model-header-");
+            for (Entry e : listing) {
+                String name = e.relative();
+                if (name.contains("/")) {
+                    continue; // the revision reads top-level files only
+                }
+                org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(root, name);
+                if (name.equals("config.json") || name.equals(org.phi3vspark.model.io.Checkpoint.INDEX_FILE)) {
+                    try (var in = fs.open(remote)) {
+                        Files.copy(in, mirror.resolve(name));
+                    }
+                } else if (name.endsWith(".safetensors")) {
+                    mirrorHeader(fs, remote, e.size(), mirror.resolve(name));
+                }
+            }
+            try (org.phi3vspark.model.io.Checkpoint ckpt = org.phi3vspark.model.io.Checkpoint.open(mirror)) {
+                return ckpt.revision();
+            }
+        } catch (FileNotFoundException e) {
+            throw new IllegalArgumentException("model " + shown + " does not exist", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the header of model " + shown + ": " + e.getMessage(), e);
+        } finally {
+            if (mirror != null) {
+                deleteQuietly(mirror);
+            }
+        }
+    }
+
+    /** The first 8 + header-length bytes of a safetensors file, in a sparse local file of the same length. */
+    private static void mirrorHeader(FileSystem fs, org.apache.hadoop.fs.Path remote, long size, Path local)
+            throws IOException {
+        try (var in = fs.open(remote); var out = new java.io.RandomAccessFile(local.toFile(), "rw")) {
+            byte[] lengthField = new byte[8];
+            if (size >= 8) {
+                in.readFully(0, lengthField);
+                long headerLength = java.nio.ByteBuffer.wrap(lengthField).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+                // a bad length is left for the checkpoint reader to report, naming the file
+                if (headerLength > 0 && headerLength <= Math.min(size - 8, 100L << 20)) {
+                    byte[] header = new byte[(int) headerLength];
+                    in.readFully(8, header);
+                    out.write(lengthField);
+                    out.write(header);
+                } else {
+                    out.write(lengthField);
+                }
+            }
+            out.setLength(size);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder left behind is harmless
+        }
+    }
+
     /** Copies made by this JVM since it started (a reused cache entry is not a copy). */
     public static int copiesInThisJvm() {
         return COPIES.get();

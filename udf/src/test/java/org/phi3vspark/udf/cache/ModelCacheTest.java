@@ -126,4 +126,29 @@ class ModelCacheTest {
                 () -> ModelCache.ensureCopied(empty.toUri().toString(), conf()));
         assertTrue(e.getMessage().contains("config.json"), e.getMessage());
     }
+
+    @Test
+    void revisionFromHeadersEqualsTheFullCheckpointsWithoutCopying(@TempDir Path tmp) throws IOException {
+        int copies = ModelCache.copiesInThisJvm();
+        String expected;
+        try (org.phi3vspark.model.io.Checkpoint ckpt = org.phi3vspark.model.io.Checkpoint.open(TINY)) {
+            expected = ckpt.revision();
+        }
+        assertEquals(expected, ModelCache.revision(TINY.toUri().toString(), new Configuration()));
+
+        // a sharded snapshot: two shards and an index, as the real checkpoint is stored
+        Path sharded = Files.createDirectories(tmp.resolve("sharded"));
+        Files.copy(TINY.resolve("config.json"), sharded.resolve("config.json"));
+        org.phi3vspark.model.io.SafetensorsWriter.create()
+                .putFloat32("a.weight", new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}).write(sharded.resolve("s1.safetensors"));
+        org.phi3vspark.model.io.SafetensorsWriter.create()
+                .putBf16("b.weight", new long[] {4}, new float[] {1, 2, 3, 4}).write(sharded.resolve("s2.safetensors"));
+        Files.writeString(sharded.resolve("model.safetensors.index.json"),
+                "{\"metadata\": {}, \"weight_map\": {\"a.weight\": \"s1.safetensors\", \"b.weight\": \"s2.safetensors\"}}");
+        try (org.phi3vspark.model.io.Checkpoint ckpt = org.phi3vspark.model.io.Checkpoint.open(sharded)) {
+            expected = ckpt.revision();
+        }
+        assertEquals(expected, ModelCache.revision(sharded.toUri().toString(), new Configuration()));
+        assertEquals(copies, ModelCache.copiesInThisJvm(), "no weights were copied");
+    }
 }
