@@ -199,14 +199,19 @@ public final class Phi3vTransformer extends Transformer {
         transformSchema(dataset.schema());
         SparkSession spark = dataset.sparkSession();
         String dir = $(model);
-        // A remote snapshot (s3a://...) is read from this machine's copy; executors make their own.
-        Path local = ModelCache.localDir(dir, spark.sparkContext().hadoopConfiguration());
-        if (!Files.isRegularFile(local.resolve("config.json"))) {
-            throw new IllegalArgumentException("model directory " + dir + " has no config.json");
-        }
+        // Only the revision is needed here: for a remote snapshot (s3a://...) it is read from the headers, and the
+        // executors copy the weights into their model caches.
         String revision;
-        try (Checkpoint ckpt = Checkpoint.open(local)) {
-            revision = ckpt.revision();
+        if (ModelCache.isRemote(dir)) {
+            revision = ModelCache.revision(dir, spark.sparkContext().hadoopConfiguration());
+        } else {
+            Path local = ModelCache.localDir(dir, spark.sparkContext().hadoopConfiguration());
+            if (!Files.isRegularFile(local.resolve("config.json"))) {
+                throw new IllegalArgumentException("model directory " + dir + " has no config.json");
+            }
+            try (Checkpoint ckpt = Checkpoint.open(local)) {
+                revision = ckpt.revision();
+            }
         }
         TaskPreset preset = preset();
         StructType in = dataset.schema();
