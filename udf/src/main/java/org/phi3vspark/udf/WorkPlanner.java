@@ -8,6 +8,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.phi3vspark.model.text.PromptBuilder;
 import org.phi3vspark.udf.task.TaskPreset;
 import org.phi3vspark.udf.task.TaskRegistry;
 
@@ -40,7 +41,7 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
             TaskPreset preset = registry.get(name);
             String text = TaskPreset.render(rowPrompt != null ? rowPrompt : preset.promptTemplate(),
                     col -> columnText(row, col));
-            String prompt = withImageTags(text, uris.size());
+            String prompt = PromptBuilder.withImageTags(text, uris.size());
             int numCrops = preset.numCrops(uris.size());
             String requestKey = Keys.requestKey(contentKey, name, prompt, numCrops, preset.generation(),
                     modelRevision);
@@ -48,18 +49,6 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
                     preset.output(), contentKey, requestKey), passthrough));
         }
         return out.iterator();
-    }
-
-    /** Phi-3.5-vision expects <|image_k|> tags; prompts without them get one line per image in front. */
-    public static String withImageTags(String text, int images) {
-        if (text.contains("<|image_")) {
-            return text;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 1; i <= images; i++) {
-            sb.append("<|image_").append(i).append("|>\n");
-        }
-        return sb.append(text).toString();
     }
 
     private List<String> uris(Row row, Configuration conf) {

@@ -29,7 +29,7 @@ class PartitionRunTest {
 
     static Row work(String id, List<String> uris) {
         GenerationSettings g = GenerationSettings.greedy(2);
-        WorkItem w = new WorkItem(id, uris, "caption", WorkPlanner.withImageTags("Describe.", uris.size()), 1, g,
+        WorkItem w = new WorkItem(id, uris, "caption", org.phi3vspark.model.text.PromptBuilder.withImageTags("Describe.", uris.size()), 1, g,
                 OutputKind.TEXT, "ck-" + id, "rk-" + id);
         return WorkSchema.toRow(w, null);
     }

@@ -15,6 +15,7 @@ import org.phi3vspark.model.generate.GenerationResult;
 import org.phi3vspark.model.image.ImageDecoder;
 import org.phi3vspark.model.image.ProcessedImage;
 import org.phi3vspark.model.text.ChatMessage;
+import org.phi3vspark.model.text.PromptBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,11 +68,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (Path image : images) {
                 bytes.add(Files.readAllBytes(image));
             }
-            StringBuilder content = new StringBuilder();
-            for (int i = 1; i <= images.size(); i++) {
-                content.append("<|image_").append(i).append("|>\n");
-            }
-            content.append(prompt);
+            String content = PromptBuilder.withImageTags(prompt, images.size());
             GenerationConfig config = new GenerationConfig(maxNewTokens, 0, 0, 1.0, 0, new int[0], null);
             ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
             int total = warmup + runs;
@@ -88,7 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
                             numCrops));
                 }
                 long t1 = System.nanoTime();
-                var built = phi.promptBuilder().build(List.of(new ChatMessage("user", content.toString())),
+                var built = phi.promptBuilder().build(List.of(new ChatMessage("user", content)),
                         processed.stream().mapToInt(ProcessedImage::numImgTokens).toArray());
                 List<GenerationRequest> requests = new ArrayList<>();
                 for (int b = 0; b < batch; b++) {

@@ -22,6 +22,7 @@ import org.phi3vspark.model.image.ProcessedImage;
 import org.phi3vspark.model.io.SafetensorsWriter;
 import org.phi3vspark.model.text.ChatMessage;
 import org.phi3vspark.model.text.Prompt;
+import org.phi3vspark.model.text.PromptBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -124,14 +125,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (input.messages != null) {
             return readMessages(input.messages);
         }
-        String content = input.prompt;
-        if (!images.isEmpty() && !content.contains("<|image_")) {
-            StringBuilder tags = new StringBuilder();
-            for (int i = 1; i <= images.size(); i++) {
-                tags.append("<|image_").append(i).append("|>\n");
-            }
-            content = tags + content;
-        }
+        String content = PromptBuilder.withImageTags(input.prompt, images.size());
         return List.of(new ChatMessage("user", content));
     }
 

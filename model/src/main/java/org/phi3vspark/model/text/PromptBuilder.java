@@ -27,6 +27,21 @@ public final class PromptBuilder {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     }
 
+    /**
+     * The user text with one {@code <|image_k|>} line per image in front (the model card's layout), unless it
+     * already has image tags: how prompts written without tags are given their images.
+     */
+    public static String withImageTags(String text, int images) {
+        if (text.contains("<|image_")) {
+            return text;
+        }
+        StringBuilder tagged = new StringBuilder();
+        for (int i = 1; i <= images; i++) {
+            tagged.append("<|image_").append(i).append("|>\n");
+        }
+        return tagged.append(text).toString();
+    }
+
     /** Renders {@code messages} with the generation prompt, then builds as {@link #build(String, int[])}. */
     public Prompt build(List<ChatMessage> messages, int[] numImgTokensPerImage) {
         return build(ChatTemplate.render(messages, true), numImgTokensPerImage);

@@ -121,7 +121,11 @@ public final class ModelCache {
             throw new UncheckedIOException("cannot read the header of model " + shown + ": " + e.getMessage(), e);
         } finally {
             if (mirror != null) {
-                deleteQuietly(mirror);
+                try {
+                    deleteTree(mirror);
+                } catch (IOException e) {
+                    // a temporary folder left behind is harmless
+                }
             }
         }
     }
@@ -145,14 +149,6 @@ public final class ModelCache {
                 }
             }
             out.setLength(size);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary folder left behind is harmless
         }
     }
 
