@@ -2,11 +2,8 @@ package org.phi3vspark.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,19 +60,50 @@ public final class Phi3VModel implements AutoCloseable {
         this.generator = new Generator(decoder, imageEmbedding, tokenizer);
     }
 
-    /** Loads the model on {@code device}: float32 on CPU, float16 on a GPU. */
-    public static Phi3VModel load(Path modelDir, Device device) {
-        return load(modelDir, device, device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32);
+    /**
+     * How the weights are held and how much working memory attention may take.
+     *
+     * @param dtype FLOAT32 or FLOAT16 for weights and activations (bfloat16 checkpoints are converted; DJL's
+     *     PyTorch JNI cannot hold bfloat16)
+     * @param attentionBlockBytes the most one block of attention scores may take, in the decoder and the
+     *     vision tower: prompts and crop counts beyond it are processed in blocks of query rows or crops
+     */
+    public record Options(DataType dtype, long attentionBlockBytes) {
+        /** 64 MiB: blocks large enough that the matrix products stay efficient, small next to the weights. */
+        public static final long DEFAULT_ATTENTION_BLOCK_BYTES = 64L << 20;
+
+        public Options {
+            if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+                throw new IllegalArgumentException("dtype must be FLOAT32 or FLOAT16, got " + dtype);
+            }
+            if (attentionBlockBytes < 1 << 20) {
+                throw new IllegalArgumentException("the attention block must be at least 1 MiB, got "
+                        + attentionBlockBytes + " bytes");
+            }
+        }
+
+        /** float32 on CPU, float16 on a GPU; the default attention block. */
+        public static Options defaults(Device device) {
+            return new Options(device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32, DEFAULT_ATTENTION_BLOCK_BYTES);
+        }
+
+        public Options withDtype(DataType newDtype) {
+            return new Options(newDtype, attentionBlockBytes);
+        }
     }
 
-    /**
-     * Loads the model on {@code device} with weights and activations in {@code dtype}: FLOAT32 or FLOAT16
-     * (bfloat16 checkpoints are converted; DJL's PyTorch JNI cannot hold bfloat16).
-     */
+    /** Loads the model on {@code device}: float32 on CPU, float16 on a GPU. */
+    public static Phi3VModel load(Path modelDir, Device device) {
+        return load(modelDir, device, Options.defaults(device));
+    }
+
+    /** Loads the model on {@code device} with weights and activations in {@code dtype} (FLOAT32 or FLOAT16). */
     public static Phi3VModel load(Path modelDir, Device device, DataType dtype) {
-        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
-            throw new IllegalArgumentException("dtype must be FLOAT32 or FLOAT16, got " + dtype);
-        }
+        return load(modelDir, device, Options.defaults(device).withDtype(dtype));
+    }
+
+    public static Phi3VModel load(Path modelDir, Device device, Options options) {
+        DataType dtype = options.dtype();
         if (!Files.isDirectory(modelDir)) {
             throw new IllegalArgumentException("model directory " + modelDir + " does not exist");
         }
@@ -88,9 +116,9 @@ public final class Phi3VModel implements AutoCloseable {
         Phi3Tokenizer tokenizer = Phi3Tokenizer.load(modelDir);
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
-            WeightLoader weights = new ProgressLoader(checkpoint, manager, dtype, modelDir);
-            Phi3Decoder decoder = Phi3Decoder.load(config, weights);
-            ImageEmbedding imageEmbedding = ImageEmbedding.load(config, weights);
+            WeightLoader weights = new CheckpointLoader(checkpoint, manager, dtype, modelDir);
+            Phi3Decoder decoder = Phi3Decoder.load(config, weights, options.attentionBlockBytes());
+            ImageEmbedding imageEmbedding = ImageEmbedding.load(config, weights, options.attentionBlockBytes());
             checkpoint.checkAllUsed(name -> WeightNames.isKnownUnused(name, config.vision().numHiddenLayers()));
             String revision = checkpoint.revision();
             LOG.info("loaded {} on {} as {} in {} ms (revision {})", modelDir, device, dtype,
@@ -192,46 +220,5 @@ public final class Phi3VModel implements AutoCloseable {
     public void close() {
         manager.close();
         tokenizer.close();
-    }
-
-    /** Reads tensors one by one onto the device in the compute dtype, logging progress every 10%. */
-    private static final class ProgressLoader implements WeightLoader {
-        private final Checkpoint checkpoint;
-        private final NDManager manager;
-        private final DataType dtype;
-        private final Path dir;
-        private final int expected;
-        private int loaded;
-        private long bytes;
-        private int nextReport = 10;
-
-        ProgressLoader(Checkpoint checkpoint, NDManager manager, DataType dtype, Path dir) {
-            this.checkpoint = checkpoint;
-            this.manager = manager;
-            this.dtype = dtype;
-            this.dir = dir;
-            this.expected = Math.max(1, checkpoint.names().size());
-        }
-
-        @Override
-        public NDArray load(String name, long... shape) {
-            FloatBuffer data = checkpoint.readFloat32(name, shape);
-            float[] values = new float[data.remaining()];
-            data.get(values);
-            NDArray array = manager.create(values, new Shape(shape));
-            if (dtype != DataType.FLOAT32) {
-                NDArray cast = array.toType(dtype, false);
-                array.close();
-                array = cast;
-            }
-            loaded++;
-            bytes += 4L * values.length;
-            int percent = loaded * 100 / expected;
-            if (percent >= nextReport) {
-                LOG.info("loading {}: {}% of tensors ({} MB as float32)", dir.getFileName(), percent, bytes >> 20);
-                nextReport = percent / 10 * 10 + 10;
-            }
-            return array;
-        }
     }
 }

@@ -20,8 +20,13 @@ import org.phi3vspark.model.text.Prompt;
 record GoldenCase(String id, Path dir, JsonObject json, Phi3VModel model, Prompt prompt, List<ProcessedImage> images) {
 
     static GoldenCase load(Path dir) {
+        return load(dir, Phi3VModel.Options.defaults(ai.djl.Device.cpu()));
+    }
+
+    /** The case on its checkpoint loaded with {@code options}. */
+    static GoldenCase load(Path dir, Phi3VModel.Options options) {
         JsonObject json = GoldenSet.json(dir.resolve("case.json"));
-        Phi3VModel model = GoldenSet.model(json.get("checkpoint").getAsString());
+        Phi3VModel model = GoldenSet.model(json.get("checkpoint").getAsString(), options);
         List<ProcessedImage> images = new ArrayList<>();
         List<String> names = GoldenSet.strings(json.getAsJsonArray("images"));
         for (int i = 0; i < names.size(); i++) {

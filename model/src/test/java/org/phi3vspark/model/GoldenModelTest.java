@@ -34,6 +34,17 @@ class GoldenModelTest {
                 () -> checkCase(GoldenCase.load(dir))));
     }
 
+    /**
+     * The same cases with the smallest attention block (1 MiB): long prompts then run as many blocks of
+     * query rows (the causal key cut included) and the vision tower one crop at a time. Same tolerances.
+     */
+    @TestFactory
+    Stream<DynamicTest> everyCaseMatchesTheReferenceWithBlockedAttention() {
+        Phi3VModel.Options blocked = new Phi3VModel.Options(ai.djl.ndarray.types.DataType.FLOAT32, 1 << 20);
+        return GoldenSet.caseDirs().stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(),
+                () -> checkCase(GoldenCase.load(dir, blocked))));
+    }
+
     private static void checkCase(GoldenCase c) {
         JsonObject json = c.json();
         assertArrayEquals(GoldenSet.longs(json.getAsJsonArray("input_ids")), c.prompt().inputIds(), "input_ids");

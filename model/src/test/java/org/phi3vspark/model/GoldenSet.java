@@ -52,7 +52,13 @@ public final class GoldenSet {
 
     /** Shared model per checkpoint: loading is the slow part and models are read-only. */
     public static Phi3VModel model(String checkpointName) {
-        return MODELS.computeIfAbsent(checkpointName, n -> Phi3VModel.load(checkpoint(n), Device.cpu()));
+        return model(checkpointName, Phi3VModel.Options.defaults(Device.cpu()));
+    }
+
+    /** Shared model per checkpoint and load options. */
+    public static Phi3VModel model(String checkpointName, Phi3VModel.Options options) {
+        return MODELS.computeIfAbsent(checkpointName + " " + options,
+                n -> Phi3VModel.load(checkpoint(checkpointName), Device.cpu(), options));
     }
 
     public static List<Path> caseDirs() {

@@ -8,13 +8,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.phi3vspark.model.MemoryMeter;
+import org.phi3vspark.model.ModelShape;
 import org.phi3vspark.model.Phi3VModel;
+import org.phi3vspark.model.RandomCheckpoint;
 import org.phi3vspark.model.generate.GenerationConfig;
 import org.phi3vspark.model.generate.GenerationRequest;
 import org.phi3vspark.model.generate.GenerationResult;
 import org.phi3vspark.model.image.ImageDecoder;
 import org.phi3vspark.model.image.ProcessedImage;
 import org.phi3vspark.model.text.ChatMessage;
+import org.phi3vspark.model.text.Prompt;
 import org.phi3vspark.model.text.PromptBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,17 +27,29 @@ import picocli.CommandLine.Spec;
 
 /**
  * Times one request end to end, repeated: image preprocessing, prefill (vision tower + prompt) and decode
- * per token, as medians over the timed runs after warm-up runs. Greedy with no stop ids, so every run
- * generates exactly --max-new-tokens tokens.
+ * per token, as medians over the timed runs after warm-up runs, and reports peak memory. Greedy with no stop
+ * ids, so every run generates exactly --max-new-tokens tokens. {@code --random SHAPE} makes (once, then
+ * reuses) a random-weight checkpoint of that shape, so the numbers can be rerun anywhere without files.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time preprocessing, prefill and per-token decode of one request (medians over runs).")
+        description = "Time preprocessing, prefill and per-token decode of one request (medians over runs) and"
+                + " report peak memory.")
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
     ModelOptions modelOptions;
+
+    @Option(names = "--random", paramLabel = "SHAPE", description = "Instead of --model: a random-weight checkpoint"
+            + " of this shape, written once under --random-dir. A preset (tiny, small, heads32, real) and/or"
+            + " key=value items: hidden, heads, kv-heads, layers, intermediate, vision (clip-l or WIDTHxLAYERS),"
+            + " vision-heads, vision-mlp. Example: real,layers=2")
+    String random;
+
+    @Option(names = "--random-dir", paramLabel = "DIR", description = "Where random checkpoints are kept."
+            + " Default: ${DEFAULT-VALUE}.", defaultValue = "${java.io.tmpdir}/phi3v-random-checkpoints")
+    Path randomDir;
 
     @Option(names = "--image", description = "Image file (repeatable). None = text only.")
     List<Path> images = new ArrayList<>();
@@ -43,6 +59,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--prompt", defaultValue = "Describe this image in detail.", description = "User message.")
     String prompt;
+
+    @Option(names = "--prompt-tokens", paramLabel = "N", description = "Pad the user message with filler words until"
+            + " the whole prompt is N tokens (long-context runs, e.g. 4088 to generate past 4096).")
+    Integer promptTokens;
 
     @Option(names = "--max-new-tokens", defaultValue = "24", description = "Default: ${DEFAULT-VALUE}.")
     int maxNewTokens;
@@ -63,7 +83,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Phi3VModel phi = modelOptions.load()) {
+        Path modelDir = modelDir(out);
+        MemoryMeter meter = MemoryMeter.start(modelOptions.device());
+        try (Phi3VModel phi = modelOptions.load(modelDir)) {
             List<byte[]> bytes = new ArrayList<>();
             for (Path image : images) {
                 bytes.add(Files.readAllBytes(image));
@@ -76,7 +98,7 @@ public final class BenchCommand implements Callable<Integer> {
             double[] prefill = new double[runs];
             double[] perToken = new double[runs];
             double[] wall = new double[runs];
-            int promptTokens = 0;
+            int promptLength = 0;
             for (int run = 0; run < total; run++) {
                 long t0 = System.nanoTime();
                 List<ProcessedImage> processed = new ArrayList<>();
@@ -85,8 +107,10 @@ public final class BenchCommand implements Callable<Integer> {
                             numCrops));
                 }
                 long t1 = System.nanoTime();
-                var built = phi.promptBuilder().build(List.of(new ChatMessage("user", content)),
-                        processed.stream().mapToInt(ProcessedImage::numImgTokens).toArray());
+                int[] imageTokens = processed.stream().mapToInt(ProcessedImage::numImgTokens).toArray();
+                Prompt built = promptTokens == null
+                        ? phi.promptBuilder().build(List.of(new ChatMessage("user", content)), imageTokens)
+                        : padded(phi.promptBuilder(), content, imageTokens, promptTokens);
                 List<GenerationRequest> requests = new ArrayList<>();
                 for (int b = 0; b < batch; b++) {
                     requests.add(new GenerationRequest(built, processed, config));
@@ -100,18 +124,58 @@ public final class BenchCommand implements Callable<Integer> {
                     prefill[r] = first.prefillMillis();
                     perToken[r] = first.millisPerToken();
                     wall[r] = (t2 - t0) / 1e6;
-                    promptTokens = first.promptTokens();
+                    promptLength = first.promptTokens();
                 }
             }
+            MemoryMeter.Report memory = meter.stop();
             double tokensPerSecond = batch * maxNewTokens / (median(wall) / 1000.0);
-            out.printf(Locale.ROOT, "model %s on %s, %d image(s), num_crops %d, prompt %d tokens, %d new tokens, batch %d%n",
-                    modelOptions.model, phi.device(), images.size(), numCrops, promptTokens, maxNewTokens, batch);
+            out.printf(Locale.ROOT, "model %s on %s (%s), %d image(s), num_crops %d, prompt %d tokens, %d new tokens,"
+                    + " batch %d%n", modelDir, phi.device(), phi.decoder().dtype(), images.size(), numCrops,
+                    promptLength, maxNewTokens, batch);
             out.printf(Locale.ROOT, "median of %d runs (after %d warm-up): preprocess %.1f ms, prefill %.1f ms"
                     + " (first request), decode %.2f ms/token, wall %.1f ms, %.1f generated tokens/s%n",
                     runs, warmup, median(preprocess), median(prefill), median(perToken), median(wall), tokensPerSecond);
+            out.printf(Locale.ROOT, "memory: %s%n", memory);
             out.flush();
             return 0;
         }
+    }
+
+    /** --model as given, or the random checkpoint of --random (written on first use). */
+    private Path modelDir(PrintWriter out) {
+        if ((random == null) == (modelOptions.model == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --model DIR and"
+                    + " --random SHAPE");
+        }
+        if (random == null) {
+            return modelOptions.model;
+        }
+        ModelShape shape = ModelShape.parse(random);
+        Path dir = randomDir.resolve(shape.spec().replace(',', '_').replace('=', '-'));
+        if (!RandomCheckpoint.isRandomCheckpoint(dir)) {
+            out.printf(Locale.ROOT, "writing random checkpoint %s to %s%n", shape.spec(), dir);
+            out.flush();
+            RandomCheckpoint.write(dir, shape, 1, RandomCheckpoint.Progress.NONE);
+        }
+        return dir;
+    }
+
+    /**
+     * The chat-templated prompt with the user message padded by repeated filler words to {@code target}
+     * tokens: one word per token, so a couple of corrections land on the exact length.
+     */
+    private static Prompt padded(PromptBuilder builder, String content, int[] imageTokens, int target) {
+        int words = 0;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            String text = content + " the".repeat(words);
+            Prompt prompt = builder.build(List.of(new ChatMessage("user", text)), imageTokens);
+            int missing = target - prompt.length();
+            if (missing == 0) {
+                return prompt;
+            }
+            words = Math.max(0, words + missing);
+        }
+        throw new IllegalArgumentException("cannot pad the prompt to exactly " + target + " tokens");
     }
 
     private static double median(double[] values) {

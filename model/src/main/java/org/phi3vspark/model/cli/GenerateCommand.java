@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.phi3vspark.model.MemoryMeter;
 import org.phi3vspark.model.Phi3VModel;
 import org.phi3vspark.model.generate.GenerationConfig;
 import org.phi3vspark.model.generate.GenerationRequest;
@@ -93,6 +94,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
+        MemoryMeter meter = MemoryMeter.start(modelOptions.device());
         try (Phi3VModel phi = modelOptions.load()) {
             double loadMillis = (System.nanoTime() - started) / 1e6;
             int crops = numCrops != null ? numCrops : phi.defaultNumCrops();
@@ -111,8 +113,9 @@ public final class GenerateCommand implements Callable<Integer> {
                 SafetensorsWriter.create().putFloat32("logits", new long[] {logits.length}, logits).write(dumpLogits);
             }
             GenerationResult result = phi.generate(request);
+            MemoryMeter.Report memory = meter.stop();
             if (json) {
-                out.println(toJson(phi, prompt, result, loadMillis));
+                out.println(toJson(phi, prompt, result, loadMillis, memory));
             } else {
                 out.println(result.text());
             }
@@ -147,7 +150,8 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    private static String toJson(Phi3VModel phi, Prompt prompt, GenerationResult result, double loadMillis) {
+    private static String toJson(Phi3VModel phi, Prompt prompt, GenerationResult result, double loadMillis,
+            MemoryMeter.Report memory) {
         JsonObject o = new JsonObject();
         o.addProperty("prompt", prompt.text());
         o.add("input_ids", array(prompt.inputIds()));
@@ -168,6 +172,11 @@ public final class GenerateCommand implements Callable<Integer> {
         timings.addProperty("decode", result.decodeMillis());
         timings.addProperty("per_token", result.millisPerToken());
         o.add("timings_ms", timings);
+        JsonObject mib = new JsonObject();
+        mib.addProperty("peak_rss", MemoryMeter.Report.mib(memory.peakRssBytes()));
+        mib.addProperty("peak_outside_heap", MemoryMeter.Report.mib(memory.peakOutsideHeapBytes()));
+        mib.addProperty("peak_gpu", MemoryMeter.Report.mib(memory.peakGpuBytes()));
+        o.add("memory_mib", mib);
         o.addProperty("model_revision", phi.revision());
         o.addProperty("device", phi.device().toString());
         Gson gson = new GsonBuilder().disableHtmlEscaping().create();

@@ -38,6 +38,7 @@ public final class Generator {
 
     /** Per-sequence state while it is being generated. */
     private static final class Sequence {
+        final int index; // in the batch given to generate
         final GenerationRequest request;
         final Sampler sampler;
         NDArray promptEmbeddings; // [L, H], kept for a long-RoPE recompute
@@ -50,7 +51,8 @@ public final class Generator {
         long decodeStartNanos;
         long endNanos;
 
-        Sequence(GenerationRequest request) {
+        Sequence(int index, GenerationRequest request) {
+            this.index = index;
             this.request = request;
             this.sampler = new Sampler(request.config());
         }
@@ -72,7 +74,7 @@ public final class Generator {
             List<Sequence> sequences = new ArrayList<>();
             int capacity = 0;
             for (GenerationRequest request : requests) {
-                sequences.add(new Sequence(request));
+                sequences.add(new Sequence(sequences.size(), request));
                 capacity = Math.max(capacity, request.prompt().inputIds().length + request.config().maxNewTokens());
             }
             try (KvCache cache = new KvCache(manager, decoder.numLayers(), sequences.size(),
@@ -111,12 +113,10 @@ public final class Generator {
     private void prefill(NDManager manager, KvCache cache, int row, Sequence s) {
         long started = System.nanoTime();
         float[] logits;
+        s.promptEmbeddings = inputEmbeddings(manager, s.request);
+        s.longFactors = decoder.rope().usesLongFactors(s.promptLength());
         try (NDScope scope = new NDScope()) {
-            NDArray embeddings = inputEmbeddings(manager, s.request);
-            NDScope.unregister(embeddings);
-            s.promptEmbeddings = embeddings;
-            s.longFactors = decoder.rope().usesLongFactors(s.promptLength());
-            logits = lastLogits(forwardPrefix(manager, cache, row, embeddings, s.longFactors));
+            logits = lastLogits(forwardPrefix(cache, row, s.promptEmbeddings, s.longFactors));
             scope.suppressNotUsedWarning();
         }
         s.cached = s.promptLength();
@@ -134,7 +134,7 @@ public final class Generator {
                         request.prompt().inputIds().length, decoder.headDim(), decoder.dtype())) {
             NDArray embeddings = inputEmbeddings(manager, request);
             boolean longFactors = decoder.rope().usesLongFactors(request.prompt().inputIds().length);
-            NDArray hidden = forwardPrefix(manager, cache, 0, embeddings, longFactors);
+            NDArray hidden = forwardPrefix(cache, 0, embeddings, longFactors);
             float[][] rows = new float[positions.length][];
             for (int i = 0; i < positions.length; i++) {
                 rows[i] = decoder.logits(hidden.get(positions[i])).toFloatArray();
@@ -144,10 +144,8 @@ public final class Generator {
     }
 
     /** Runs T tokens of one sequence from position 0, writing its cache row; returns hidden [T, H]. */
-    private NDArray forwardPrefix(NDManager manager, KvCache cache, int row, NDArray embeddings, boolean longFactors) {
-        int t = (int) embeddings.getShape().get(0);
-        return decoder.forward(embeddings.expandDims(0), cache, row, new int[] {0}, new boolean[] {longFactors}, t,
-                causalMask(manager, t)).get(0);
+    private NDArray forwardPrefix(KvCache cache, int row, NDArray embeddings, boolean longFactors) {
+        return decoder.forward(embeddings.expandDims(0), cache, row, new int[] {0}, new boolean[] {longFactors}).get(0);
     }
 
     private float[] lastLogits(NDArray hidden) {
@@ -159,27 +157,24 @@ public final class Generator {
     private void decodeStep(NDManager manager, KvCache cache, List<Sequence> active) {
         int b = active.size();
         float[][] logits = new float[b][];
-        try (NDScope scope = new NDScope()) {
-            for (int row = 0; row < b; row++) {
-                Sequence s = active.get(row);
-                if (!s.longFactors && decoder.rope().usesLongFactors(s.cached + 1)) {
-                    recomputeWithLongFactors(manager, cache, row, s);
-                }
+        for (int row = 0; row < b; row++) {
+            Sequence s = active.get(row);
+            if (!s.longFactors && decoder.rope().usesLongFactors(s.cached + 1)) {
+                recomputeWithLongFactors(manager, cache, row, s);
             }
+        }
+        try (NDScope scope = new NDScope()) {
             long[] tokens = new long[b];
             int[] positions = new int[b];
             boolean[] longFactors = new boolean[b];
-            int keyLength = 0;
             for (int row = 0; row < b; row++) {
                 Sequence s = active.get(row);
                 tokens[row] = s.lastToken();
                 positions[row] = s.cached;
                 longFactors[row] = s.longFactors;
-                keyLength = Math.max(keyLength, s.cached + 1);
             }
             NDArray x = decoder.embed(manager, tokens).expandDims(1); // [B, 1, H]
-            NDArray hidden = decoder.forward(x, cache, 0, positions, longFactors, keyLength,
-                    stepMask(manager, positions, keyLength));
+            NDArray hidden = decoder.forward(x, cache, 0, positions, longFactors);
             NDArray all = decoder.logits(hidden.squeeze(1)); // [B, vocab]
             float[] flat = all.toFloatArray();
             int vocab = (int) all.getShape().get(1);
@@ -195,18 +190,25 @@ public final class Generator {
         }
     }
 
-    /** Rebuilds a sequence's cache row over all its cached tokens with the long factors (inside a step scope). */
+    /**
+     * Rebuilds a sequence's cache row over all its cached tokens with the long factors, in a scope of its
+     * own (the forward pass frees each layer's temporaries; this frees the output and the embeddings).
+     */
     private void recomputeWithLongFactors(NDManager manager, KvCache cache, int row, Sequence s) {
-        long[] earlier = Arrays.copyOf(s.generated, s.generated.length - 1);
-        NDArray embeddings = earlier.length == 0
-                ? s.promptEmbeddings
-                : NDArrays.concat(new NDList(s.promptEmbeddings, decoder.embed(manager, earlier)), 0);
-        s.longFactors = true;
-        forwardPrefix(manager, cache, row, embeddings, true);
+        try (NDScope scope = new NDScope()) {
+            long[] earlier = Arrays.copyOf(s.generated, s.generated.length - 1);
+            NDArray embeddings = earlier.length == 0
+                    ? s.promptEmbeddings
+                    : NDArrays.concat(new NDList(s.promptEmbeddings, decoder.embed(manager, earlier)), 0);
+            s.longFactors = true;
+            forwardPrefix(cache, row, embeddings, true);
+            scope.suppressNotUsedWarning();
+        }
     }
 
     /** Applies the request's logits hook, picks the next token and decides whether the sequence stops. */
     private void accept(Sequence s, float[] logits) {
+        requireFinite(s, logits);
         GenerationRequest request = s.request;
         request.logitsProcessor().process(s.generated.clone(), logits);
         long token = s.sampler.next(logits);
@@ -222,6 +224,17 @@ public final class Generator {
         }
         if (s.finishReason != null) {
             s.endNanos = System.nanoTime();
+            s.promptEmbeddings.close(); // only a long-RoPE recompute of an unfinished sequence needs them
+        }
+    }
+
+    /** Non-finite logits mean a broken model (fp16 overflow, corrupt weights): never decode them as a token. */
+    private static void requireFinite(Sequence s, float[] logits) {
+        for (int i = 0; i < logits.length; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new NonFiniteLogitsException(s.index, s.generated.length,
+                        (Float.isNaN(logits[i]) ? "NaN" : "infinite") + " at token id " + i);
+            }
         }
     }
 
@@ -251,59 +264,53 @@ public final class Generator {
 
     /**
      * Token embeddings with every image block replaced by that image's features, images taken in order.
-     * Returns [L, H].
+     * Returns [L, H]; the vision tower's and projector's temporaries are freed before it returns.
      */
     public NDArray inputEmbeddings(NDManager manager, GenerationRequest request) {
         long[] ids = request.prompt().inputIds();
         List<ProcessedImage> images = request.images();
-        NDList parts = new NDList();
-        int image = 0;
-        int i = 0;
-        while (i < ids.length) {
-            int j = i;
-            if (ids[i] >= 0) {
-                while (j < ids.length && ids[j] >= 0) {
-                    j++;
+        try (NDScope scope = new NDScope()) {
+            NDList parts = new NDList();
+            int image = 0;
+            int i = 0;
+            while (i < ids.length) {
+                int j = i;
+                if (ids[i] >= 0) {
+                    while (j < ids.length && ids[j] >= 0) {
+                        j++;
+                    }
+                    parts.add(decoder.embed(manager, Arrays.copyOfRange(ids, i, j)));
+                } else {
+                    while (j < ids.length && ids[j] == ids[i]) {
+                        j++;
+                    }
+                    if (image >= images.size()) {
+                        throw new IllegalArgumentException("prompt has more image blocks than the " + images.size()
+                                + " image(s) given");
+                    }
+                    ProcessedImage processed = images.get(image++);
+                    if (processed.numImgTokens() != j - i) {
+                        throw new IllegalArgumentException("image block " + image + " has " + (j - i)
+                                + " placeholders but the image has " + processed.numImgTokens() + " tokens");
+                    }
+                    parts.add(imageFeatures(manager, processed));
                 }
-                parts.add(decoder.embed(manager, Arrays.copyOfRange(ids, i, j)));
-            } else {
-                while (j < ids.length && ids[j] == ids[i]) {
-                    j++;
-                }
-                if (image >= images.size()) {
-                    throw new IllegalArgumentException("prompt has more image blocks than the " + images.size()
-                            + " image(s) given");
-                }
-                ProcessedImage processed = images.get(image++);
-                if (processed.numImgTokens() != j - i) {
-                    throw new IllegalArgumentException("image block " + image + " has " + (j - i)
-                            + " placeholders but the image has " + processed.numImgTokens() + " tokens");
-                }
-                parts.add(imageEmbedding.embed(manager, processed));
+                i = j;
             }
-            i = j;
+            NDArray embeddings = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+            NDScope.unregister(embeddings);
+            return embeddings;
         }
-        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
     }
 
-    /** [1, 1, T, T] additive causal mask: 0 on and below the diagonal, the dtype's lowest value above. */
-    private NDArray causalMask(NDManager manager, int t) {
-        NDArray positions = manager.arange(t);
-        NDArray closed = positions.reshape(1, t).gt(positions.reshape(t, 1));
-        return closed.toType(decoder.dtype(), false).mul(Phi3Decoder.maskValue(decoder.dtype()))
-                .toDevice(decoder.device(), false).reshape(1, 1, t, t);
-    }
-
-    /** [B, 1, 1, S] additive mask of a decode step: row b sees positions 0 .. positions[b]. */
-    private NDArray stepMask(NDManager manager, int[] positions, int keyLength) {
-        float closed = Phi3Decoder.maskValue(decoder.dtype());
-        float[] mask = new float[positions.length * keyLength];
-        for (int row = 0; row < positions.length; row++) {
-            for (int j = positions[row] + 1; j < keyLength; j++) {
-                mask[row * keyLength + j] = closed;
-            }
+    /** One image's decoder rows [numImgTokens, H], computed in a scope of its own; owned by the caller's scope. */
+    private NDArray imageFeatures(NDManager manager, ProcessedImage image) {
+        NDArray features;
+        try (NDScope scope = new NDScope()) {
+            features = imageEmbedding.embed(manager, image);
+            NDScope.unregister(features);
         }
-        return manager.create(mask, new Shape(positions.length, 1, 1, keyLength))
-                .toType(decoder.dtype(), false);
+        NDScope.register(features);
+        return features;
     }
 }

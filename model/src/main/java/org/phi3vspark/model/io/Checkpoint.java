@@ -139,16 +139,30 @@ public final class Checkpoint implements AutoCloseable {
      * the check (varargs cannot tell "no check" from "scalar").
      */
     public FloatBuffer readFloat32(String name, long... expectedShape) {
-        SafetensorsFile f = owner(name);
-        TensorInfo t = f.info(name);
-        long[] shape = t.shape();
-        if (expectedShape.length > 0 && !Arrays.equals(shape, expectedShape)) {
-            throw new CheckpointException("tensor " + name + " in file " + f.path() + " has shape "
-                    + Arrays.toString(shape) + ", expected " + Arrays.toString(expectedShape));
-        }
-        FloatBuffer data = f.readFloat32(name);
+        FloatBuffer data = withShape(name, expectedShape).readFloat32(name);
         used.add(name);
         return data;
+    }
+
+    /**
+     * Elements [first, first + dst.remaining() / 4) of a float tensor as float32 into {@code dst} (see
+     * {@link SafetensorsFile#readFloat32(String, long, java.nio.ByteBuffer)}); checks the shape like
+     * {@link #readFloat32(String, long...)} and marks the tensor used.
+     */
+    public void readFloat32(String name, long first, java.nio.ByteBuffer dst, long... expectedShape) {
+        withShape(name, expectedShape).readFloat32(name, first, dst);
+        used.add(name);
+    }
+
+    /** The file holding {@code name}, after checking its shape (an empty {@code expected} skips the check). */
+    private SafetensorsFile withShape(String name, long[] expected) {
+        SafetensorsFile f = owner(name);
+        long[] shape = f.info(name).shape();
+        if (expected.length > 0 && !Arrays.equals(shape, expected)) {
+            throw new CheckpointException("tensor " + name + " in file " + f.path() + " has shape "
+                    + Arrays.toString(shape) + ", expected " + Arrays.toString(expected));
+        }
+        return f;
     }
 
     /** Integer tensor (e.g. a stored position_ids buffer), marked used. */

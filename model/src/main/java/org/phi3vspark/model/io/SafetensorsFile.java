@@ -135,32 +135,82 @@ public final class SafetensorsFile implements AutoCloseable {
      * F32, F16, BF16 and F64 are accepted; 16-bit formats are widened exactly, F64 is rounded.
      */
     public FloatBuffer readFloat32(String name) {
-        TensorInfo t = info(name);
-        if (!t.dtype().isFloatingPoint()) {
-            throw new CheckpointException("tensor " + name + " in file " + path + " has dtype " + t.dtype()
-                    + ", expected a floating-point dtype (F32, F16, BF16, F64)");
-        }
+        TensorInfo t = floatInfo(name);
         long count = t.numElements();
         if (count * 4 > Integer.MAX_VALUE) {
             throw new CheckpointException("tensor " + name + " in file " + path + " has " + count
                     + " elements; as float32 that exceeds the 2 GiB limit of one buffer");
         }
-        ByteBuffer src = map(t);
-        FloatBuffer dst = ByteBuffer.allocateDirect((int) count * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        switch (t.dtype()) {
-            case F32 -> dst.put(src.asFloatBuffer());
-            case F64 -> {
-                var d = src.asDoubleBuffer();
-                for (int i = 0; i < count; i++) {
-                    dst.put(i, (float) d.get(i));
-                }
-            }
-            case BF16 -> convert16(src.asShortBuffer(), dst, true);
-            case F16 -> convert16(src.asShortBuffer(), dst, false);
-            default -> throw new AssertionError(t.dtype());
+        ByteBuffer dst = ByteBuffer.allocateDirect((int) count * 4).order(ByteOrder.nativeOrder());
+        readFloat32(name, 0, dst);
+        return dst.flip().asFloatBuffer();
+    }
+
+    /**
+     * Elements [first, first + n) of a float tensor as float32 into {@code dst}, n = dst.remaining() / 4,
+     * written at dst's position in dst's byte order (position advances by 4n). Read with positional reads
+     * rather than a memory map, so the file's pages never count towards this process's resident memory:
+     * loading a large checkpoint in chunks needs no more memory than one chunk.
+     */
+    public void readFloat32(String name, long first, ByteBuffer dst) {
+        TensorInfo t = floatInfo(name);
+        if (dst.remaining() % 4 != 0) {
+            throw new IllegalArgumentException("destination has " + dst.remaining() + " bytes, not whole floats");
         }
-        dst.clear();
-        return dst;
+        int n = dst.remaining() / 4;
+        if (first < 0 || first + n > t.numElements()) {
+            throw new IllegalArgumentException("elements [" + first + ", " + (first + n) + ") are outside tensor "
+                    + name + " of " + t.numElements() + " elements");
+        }
+        int width = t.dtype().bytes();
+        long position = t.begin() + first * width;
+        if (t.dtype() == Dtype.F32 && dst.order() == ByteOrder.LITTLE_ENDIAN) {
+            readFully(dst, position, t);
+            return;
+        }
+        ByteBuffer raw = ByteBuffer.allocate(Math.min(n, CONVERT_CHUNK) * width).order(ByteOrder.LITTLE_ENDIAN);
+        for (int done = 0; done < n; ) {
+            int len = Math.min(CONVERT_CHUNK, n - done);
+            raw.clear().limit(len * width);
+            readFully(raw, position + (long) done * width, t);
+            raw.flip();
+            for (int i = 0; i < len; i++) {
+                dst.putFloat(switch (t.dtype()) {
+                    case F32 -> raw.getFloat();
+                    case F64 -> (float) raw.getDouble();
+                    case BF16 -> FloatFormats.bf16ToFloat(raw.getShort());
+                    case F16 -> FloatFormats.halfToFloat(raw.getShort());
+                    default -> throw new AssertionError(t.dtype());
+                });
+            }
+            done += len;
+        }
+    }
+
+    private TensorInfo floatInfo(String name) {
+        TensorInfo t = info(name);
+        if (!t.dtype().isFloatingPoint()) {
+            throw new CheckpointException("tensor " + name + " in file " + path + " has dtype " + t.dtype()
+                    + ", expected a floating-point dtype (F32, F16, BF16, F64)");
+        }
+        return t;
+    }
+
+    private void readFully(ByteBuffer dst, long position, TensorInfo t) {
+        if (!channel.isOpen()) {
+            throw new IllegalStateException("safetensors file " + path + " is closed");
+        }
+        try {
+            while (dst.hasRemaining()) {
+                int read = channel.read(dst, position);
+                if (read < 0) {
+                    throw new CheckpointException("safetensors file " + path + " ends inside tensor " + t.name());
+                }
+                position += read;
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read tensor " + t.name() + " in file " + path + ": " + e, e);
+        }
     }
 
     /** An integer tensor widened to long (I64, I32, I16, I8, U8 unsigned, BOOL as 0/1). */
@@ -258,20 +308,6 @@ public final class SafetensorsFile implements AutoCloseable {
             return channel.map(FileChannel.MapMode.READ_ONLY, t.begin(), size).order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException e) {
             throw new CheckpointException("cannot map tensor " + t.name() + " in file " + path + ": " + e, e);
-        }
-    }
-
-    private static void convert16(ShortBuffer src, FloatBuffer dst, boolean bf16) {
-        int n = src.remaining();
-        short[] in = new short[Math.min(n, CONVERT_CHUNK)];
-        float[] out = new float[in.length];
-        for (int off = 0; off < n; off += in.length) {
-            int len = Math.min(in.length, n - off);
-            src.get(in, 0, len);
-            for (int i = 0; i < len; i++) {
-                out[i] = bf16 ? FloatFormats.bf16ToFloat(in[i]) : FloatFormats.halfToFloat(in[i]);
-            }
-            dst.put(out, 0, len);
         }
     }
 

@@ -38,11 +38,11 @@ public final class ImageEmbedding {
         this.proj2Bias = proj2Bias;
     }
 
-    public static ImageEmbedding load(ModelConfig config, WeightLoader weights) {
+    public static ImageEmbedding load(ModelConfig config, WeightLoader weights, long attentionBlockBytes) {
         long merged = 4L * config.imageDimOut();
         long h = config.hiddenSize();
         return new ImageEmbedding(
-                VisionTower.load(config.vision(), weights),
+                VisionTower.load(config.vision(), weights, attentionBlockBytes),
                 config.vision().numPatchesPerSide(),
                 config.vision().patchSize(),
                 merged,

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 /** The small building blocks shared by the vision tower and the decoder, written as the math. */
 final class Layers {
@@ -22,7 +24,7 @@ final class Layers {
         NDArray x32 = x.toType(DataType.FLOAT32, false);
         NDArray variance = x32.square().mean(new int[] {-1}, true);
         NDArray normed = x32.div(variance.add(eps).sqrt());
-        return normed.toType(x.getDataType(), false).mul(weight);
+        return normed.toType(x.getDataType(), false).muli(weight);
     }
 
     /** LayerNorm over the last axis with affine gain and bias. */
@@ -32,18 +34,31 @@ final class Layers {
                 .singletonOrThrow();
     }
 
-    /** CLIP's activation: x·sigmoid(1.702·x). */
+    /** CLIP's activation: x·sigmoid(1.702·x). Frees its temporary before returning. */
     static NDArray quickGelu(NDArray x) {
-        return x.mul(x.mul(1.702f).getNDArrayInternal().sigmoid());
+        NDArray scaled = x.mul(1.702f);
+        NDArray gate = scaled.getNDArrayInternal().sigmoid();
+        scaled.close();
+        return gate.muli(x);
     }
 
     /** SiLU: z·sigmoid(z). */
     static NDArray silu(NDArray z) {
-        return z.mul(z.getNDArrayInternal().sigmoid());
+        return z.getNDArrayInternal().sigmoid().muli(z);
     }
 
-    /** Softmax over the last axis computed in float32, returned in {@code x}'s dtype (eager attention). */
+    /**
+     * Softmax over the last axis computed in float32, returned in {@code x}'s dtype (the reference's
+     * {@code softmax(x, dim=-1, dtype=torch.float32).to(x.dtype)}): torch upcasts inside the kernel, so a
+     * float16 input needs no float32 copy of its own.
+     */
     static NDArray softmaxFloat32(NDArray x) {
-        return x.toType(DataType.FLOAT32, false).softmax(-1).toType(x.getDataType(), false);
+        NDArray probabilities = JniUtils.softmax((PtNDArray) x, -1, DataType.FLOAT32);
+        if (x.getDataType() == DataType.FLOAT32) {
+            return probabilities;
+        }
+        NDArray cast = probabilities.toType(x.getDataType(), false);
+        probabilities.close();
+        return cast;
     }
 }

@@ -79,7 +79,9 @@ public final class LongRope {
         long half = x.getShape().get(3) / 2;
         NDArray first = x.get(":, :, :, :{}", half);
         NDArray second = x.get(":, :, :, {}:", half);
-        NDArray rotated = second.neg().concat(first, 3);
-        return x.mul(cos).add(rotated.mul(sin));
+        NDArray negated = second.neg();
+        NDArray rotated = negated.concat(first, 3);
+        negated.close();
+        return x.mul(cos).addi(rotated.muli(sin));
     }
 }

@@ -3,6 +3,7 @@ package org.phi3vspark.model.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -30,9 +31,12 @@ public final class Phi3Decoder {
     private final NDArray finalNorm; // [H]
     private final NDArray lmHead; // [vocab, H]
     private final LongRope rope;
+    private final Attention attention;
 
-    private Phi3Decoder(ModelConfig config, NDArray embedTokens, List<Layer> layers, NDArray finalNorm, NDArray lmHead) {
+    private Phi3Decoder(ModelConfig config, NDArray embedTokens, List<Layer> layers, NDArray finalNorm, NDArray lmHead,
+            long attentionBlockBytes) {
         this.config = config;
+        this.attention = new Attention(attentionBlockBytes);
         this.embedTokens = embedTokens;
         this.layers = layers;
         this.finalNorm = finalNorm;
@@ -40,7 +44,8 @@ public final class Phi3Decoder {
         this.rope = new LongRope(config);
     }
 
-    public static Phi3Decoder load(ModelConfig config, WeightLoader weights) {
+    /** @param attentionBlockBytes the most one block of attention scores may take (see {@link Attention}) */
+    public static Phi3Decoder load(ModelConfig config, WeightLoader weights, long attentionBlockBytes) {
         long h = config.hiddenSize();
         long d = config.headDim();
         long qkvRows = (config.numAttentionHeads() + 2L * config.numKeyValueHeads()) * d;
@@ -59,7 +64,8 @@ public final class Phi3Decoder {
                 weights.load(WeightNames.EMBED_TOKENS, config.vocabSize(), h),
                 layers,
                 weights.load(WeightNames.FINAL_NORM, h),
-                weights.load(WeightNames.LM_HEAD, config.vocabSize(), h));
+                weights.load(WeightNames.LM_HEAD, config.vocabSize(), h),
+                attentionBlockBytes);
     }
 
     public LongRope rope() {
@@ -97,57 +103,82 @@ public final class Phi3Decoder {
     }
 
     /**
-     * Runs every layer over T new tokens per row. x: [B, T, H] input embeddings; row b's tokens sit at
-     * positions start[b] .. start[b] + T − 1 of cache row cacheRow0 + b and attend to all cached positions
-     * below keyLength that the additive mask [B, 1, T, keyLength] leaves open.
-     * Returns the final-normed hidden states [B, T, H].
+     * Runs every layer over T new tokens per row. x: [B, T, H] input embeddings (not modified); row b's
+     * tokens sit at positions start[b] .. start[b] + T − 1 of cache row cacheRow0 + b and attend causally
+     * to the cached positions before them. Returns the last layer's output [B, T, H] (before the final
+     * norm, see {@link #logits}).
+     *
+     * <p>Memory: each layer runs in a scope of its own that keeps only the layer's output, and the
+     * previous layer's output is freed as soon as the next one exists, so a prefill holds one layer's
+     * working set at a time, whatever the layer count.
      */
-    public NDArray forward(NDArray x, KvCache cache, int cacheRow0, int[] start, boolean[] longFactors,
-            int keyLength, NDArray mask) {
-        NDList cosSin = rope.cosSin(x.getManager(), start, (int) x.getShape().get(1), longFactors, x.getDataType());
-        NDArray cos = cosSin.get(0).toDevice(x.getDevice(), false);
+    public NDArray forward(NDArray x, KvCache cache, int cacheRow0, int[] start, boolean[] longFactors) {
+        NDManager manager = x.getManager();
+        int t = (int) x.getShape().get(1);
+        NDList cosSin = rope.cosSin(manager, start, t, longFactors, x.getDataType());
+        NDArray cos = cosSin.get(0).toDevice(x.getDevice(), false); // [B, 1, T, d]
         NDArray sin = cosSin.get(1).toDevice(x.getDevice(), false);
-        for (int l = 0; l < layers.size(); l++) {
-            Layer layer = layers.get(l);
-            NDArray attended = attention(layer, l, Layers.rmsNorm(x, layer.inputNorm(), config.rmsNormEps()),
-                    cos, sin, cache, cacheRow0, start, keyLength, mask);
-            x = x.add(attended);
-            x = x.add(mlp(layer, Layers.rmsNorm(x, layer.postAttentionNorm(), config.rmsNormEps())));
+        NDArray h = x;
+        try (Attention.CausalMask mask = new Attention.CausalMask(manager, start, t, x.getDataType())) {
+            for (int l = 0; l < layers.size(); l++) {
+                NDArray next;
+                try (NDScope scope = new NDScope()) {
+                    next = layer(layers.get(l), l, h, cos, sin, cache, cacheRow0, start, mask);
+                    NDScope.unregister(next);
+                }
+                if (h != x) {
+                    h.close();
+                }
+                h = next;
+            }
+        } finally {
+            cosSin.close();
+            cos.close();
+            sin.close();
         }
-        return Layers.rmsNorm(x, finalNorm, config.rmsNormEps());
+        return h;
     }
 
-    /** Logits in float32: lm_head(hidden). hidden: [..., H] → [..., vocab]. */
+    /** Logits in float32: lm_head(final_norm(hidden)). hidden: [..., H] → [..., vocab]. */
     public NDArray logits(NDArray hidden) {
-        return Layers.linear(hidden, lmHead, null).toType(DataType.FLOAT32, false);
+        NDArray normed = Layers.rmsNorm(hidden, finalNorm, config.rmsNormEps());
+        NDArray logits = Layers.linear(normed, lmHead, null);
+        normed.close();
+        return logits.toType(DataType.FLOAT32, false);
+    }
+
+    /** One pre-norm block: h + attention(norm(h)), then + mlp(norm(·)). h: [B, T, H] → [B, T, H]. */
+    private NDArray layer(Layer layer, int l, NDArray h, NDArray cos, NDArray sin, KvCache cache, int cacheRow0,
+            int[] start, Attention.CausalMask mask) {
+        NDArray residual = h.add(attention(layer, l, Layers.rmsNorm(h, layer.inputNorm(), config.rmsNormEps()),
+                cos, sin, cache, cacheRow0, start, mask));
+        return residual.addi(mlp(layer, Layers.rmsNorm(residual, layer.postAttentionNorm(), config.rmsNormEps())));
     }
 
     /** Causal self-attention over the cache. x: [B, T, H] → [B, T, H]. */
     private NDArray attention(Layer layer, int l, NDArray x, NDArray cos, NDArray sin, KvCache cache,
-            int cacheRow0, int[] start, int keyLength, NDArray mask) {
-        Shape shape = x.getShape();
-        long b = shape.get(0);
-        long t = shape.get(1);
+            int cacheRow0, int[] start, Attention.CausalMask mask) {
+        long b = x.getShape().get(0);
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
         long d = config.headDim();
         NDArray qkv = Layers.linear(x, layer.qkvProj(), null); // [B, T, (heads + 2·kvHeads)·d]
         NDList parts = qkv.split(new long[] {heads * d, (heads + kvHeads) * d}, 2);
-        NDArray q = LongRope.apply(splitHeads(parts.get(0), heads, d), cos, sin); // [B, heads, T, d]
+        // 1/sqrt(d) folded into q: [B, h, T, d] is T/d times smaller than the scores it would scale
+        NDArray q = LongRope.apply(splitHeads(parts.get(0), heads, d), cos, sin).muli((float) (1 / Math.sqrt(d)));
         NDArray k = LongRope.apply(splitHeads(parts.get(1), kvHeads, d), cos, sin); // [B, kvHeads, T, d]
         NDArray v = splitHeads(parts.get(2), kvHeads, d);
         for (int row = 0; row < b; row++) {
             cache.write(l, cacheRow0 + row, start[row], k.get(row), v.get(row));
         }
+        int keyLength = mask.keyLength();
         NDArray keys = cache.keys(l, cacheRow0, cacheRow0 + (int) b, keyLength); // [B, kvHeads, S, d]
         NDArray values = cache.values(l, cacheRow0, cacheRow0 + (int) b, keyLength);
         if (kvHeads != heads) {
             keys = keys.repeat(1, heads / kvHeads);
             values = values.repeat(1, heads / kvHeads);
         }
-        NDArray scores = q.matMul(keys.transpose(0, 1, 3, 2)).div((float) Math.sqrt(d)).add(mask); // [B, heads, T, S]
-        NDArray context = Layers.softmaxFloat32(scores).matMul(values); // [B, heads, T, d]
-        context = context.transpose(0, 2, 1, 3).reshape(b, t, heads * d); // [B, T, H]
+        NDArray context = attention.attend(q, keys, values, mask); // [B, T, H]
         return Layers.linear(context, layer.oProj(), null);
     }
 
@@ -156,10 +187,11 @@ public final class Phi3Decoder {
         return x.reshape(s.get(0), s.get(1), heads, d).transpose(0, 2, 1, 3);
     }
 
-    /** down(up · silu(gate)), gate and up fused as rows [gate; up] of gate_up_proj. */
+    /** down(up · silu(gate)), gate and up fused as rows [gate; up] of gate_up_proj. x: [B, T, H] → [B, T, H]. */
     private NDArray mlp(Layer layer, NDArray x) {
-        NDList gateUp = Layers.linear(x, layer.gateUpProj(), null).split(2, 2);
-        return Layers.linear(gateUp.get(1).mul(Layers.silu(gateUp.get(0))), layer.downProj(), null);
+        NDList gateUp = Layers.linear(x, layer.gateUpProj(), null).split(2, 2); // 2 × [B, T, I]
+        NDArray product = Layers.silu(gateUp.get(0)).muli(gateUp.get(1));
+        return Layers.linear(product, layer.downProj(), null);
     }
 
     /** Lowest value of the dtype, the reference's additive mask for a closed position. */

@@ -32,8 +32,8 @@ class RealModelLayoutTest {
                 long elements = new Shape(shape).size();
                 return elements <= 1 << 16 ? manager.zeros(new Shape(shape)) : manager.zeros(new Shape(1));
             };
-            Phi3Decoder.load(config, recorder);
-            ImageEmbedding.load(config, recorder);
+            Phi3Decoder.load(config, recorder, 64L << 20);
+            ImageEmbedding.load(config, recorder, 64L << 20);
         }
         // text decoder: 32 layers × 6 tensors + embed, norm, lm_head
         assertArrayEquals(new long[] {32064, 3072}, requested.get("model.embed_tokens.weight"));
