@@ -18,6 +18,10 @@ public final class ModelOptions {
             description = "auto (float32 on CPU, float16 on GPU), float32 or float16. Default: ${DEFAULT-VALUE}.")
     String dtype;
 
+    @Option(names = "--attention-block-mib", paramLabel = "MIB", description = "The most one block of attention"
+            + " scores may take; longer prompts and more crops run in blocks. Default: 16 on CPU, 256 on a GPU.")
+    Long attentionBlockMib;
+
     Device device() {
         return Phi3VModel.parseDevice(device);
     }
@@ -32,11 +36,17 @@ public final class ModelOptions {
     /** Loads {@code dir} with these options' device and dtype. */
     Phi3VModel load(Path dir) {
         Device d = device();
-        return switch (dtype.toLowerCase(java.util.Locale.ROOT)) {
-            case "auto" -> Phi3VModel.load(dir, d);
-            case "float32", "fp32" -> Phi3VModel.load(dir, d, DataType.FLOAT32);
-            case "float16", "fp16" -> Phi3VModel.load(dir, d, DataType.FLOAT16);
+        Phi3VModel.Options defaults = Phi3VModel.Options.defaults(d);
+        DataType type = switch (dtype.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> defaults.dtype();
+            case "float32", "fp32" -> DataType.FLOAT32;
+            case "float16", "fp16" -> DataType.FLOAT16;
             default -> throw new IllegalArgumentException("--dtype must be auto, float32 or float16, got '" + dtype + "'");
         };
+        Phi3VModel.Options options = defaults.withDtype(type);
+        if (attentionBlockMib != null) {
+            options = options.withAttentionBlockBytes(attentionBlockMib << 20);
+        }
+        return Phi3VModel.load(dir, d, options);
     }
 }
