@@ -39,6 +39,7 @@ public final class Generator {
     /** Per-sequence state while it is being generated. */
     private static final class Sequence {
         final GenerationRequest request;
+        final int index; // in the batch passed to generate, for NonFiniteLogitsException
         final Sampler sampler;
         NDArray promptEmbeddings; // [L, H], kept for a long-RoPE recompute
         long[] generated = new long[0];
@@ -50,8 +51,9 @@ public final class Generator {
         long decodeStartNanos;
         long endNanos;
 
-        Sequence(GenerationRequest request) {
+        Sequence(GenerationRequest request, int index) {
             this.request = request;
+            this.index = index;
             this.sampler = new Sampler(request.config());
         }
 
@@ -72,7 +74,7 @@ public final class Generator {
             List<Sequence> sequences = new ArrayList<>();
             int capacity = 0;
             for (GenerationRequest request : requests) {
-                sequences.add(new Sequence(request));
+                sequences.add(new Sequence(request, sequences.size()));
                 capacity = Math.max(capacity, request.prompt().inputIds().length + request.config().maxNewTokens());
             }
             try (KvCache cache = new KvCache(manager, decoder.numLayers(), sequences.size(),
@@ -208,6 +210,12 @@ public final class Generator {
     /** Applies the request's logits hook, picks the next token and decides whether the sequence stops. */
     private void accept(Sequence s, float[] logits) {
         GenerationRequest request = s.request;
+        for (float v : logits) {
+            if (!Float.isFinite(v)) {
+                // Sampling NaN or infinite logits would emit garbage tokens as if all were well.
+                throw new NonFiniteLogitsException(s.index, s.generated.length, "first non-finite value " + v);
+            }
+        }
         request.logitsProcessor().process(s.generated.clone(), logits);
         long token = s.sampler.next(logits);
         s.generated = Arrays.copyOf(s.generated, s.generated.length + 1);
