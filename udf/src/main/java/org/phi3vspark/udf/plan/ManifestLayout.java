@@ -37,6 +37,8 @@ public record ManifestLayout(List<String> columns, String images, boolean images
     public static final String ITEM_ID = "item_id";
     public static final String TASK = "task";
     public static final String PROMPT = "prompt";
+
+    /** The conversation column; see {@link MessagesForm} for its two spellings. */
     public static final String MESSAGES = "messages";
 
     /** The two ways a manifest can hold a conversation. */

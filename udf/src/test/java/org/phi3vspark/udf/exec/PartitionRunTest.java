@@ -14,7 +14,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.Row;
@@ -56,12 +55,8 @@ class PartitionRunTest {
 
     @Test
     void everyWorkRowYieldsOneRowInOrderAndThePoolIsShutDown(@TempDir Path tmp) throws Exception {
-        List<Path> images;
-        try (Stream<Path> s = Files.list(GOLDEN.resolve("images"))) {
-            images = s.filter(p -> p.toString().endsWith(".png")).filter(p -> p.toFile().length() < 64 * 1024)
-                    .sorted().limit(1).toList();
-        }
-        String good = images.get(0).toAbsolutePath().toString();
+        // The repository's fixtures (not the swappable golden set): a small PNG that is always there.
+        String good = GOLDEN.resolve("images/tiny_40x25.png").toAbsolutePath().toString();
         String empty = Files.write(tmp.resolve("empty.png"), new byte[0]).toString();
         String corrupt = Files.write(tmp.resolve("corrupt.png"), new byte[] {1, 2, 3, 4, 5}).toString();
         String missing = tmp.resolve("missing.png").toString();
