@@ -46,7 +46,8 @@ public final class GenerateCommand implements Callable<Integer> {
         String prompt;
 
         @Option(names = "--messages", description = "JSON file: an array of {\"role\", \"content\"} objects "
-                + "(roles system, user, assistant), as in the chat template.")
+                + "(roles system, user, assistant; the last one the user turn to answer), as in the job's "
+                + "messages manifest column.")
         Path messages;
     }
 
