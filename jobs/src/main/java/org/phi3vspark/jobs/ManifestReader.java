@@ -19,7 +19,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructType;
-import org.phi3vspark.udf.ManifestLayout;
+import org.phi3vspark.udf.plan.ManifestLayout;
 
 /**
  * Reads {@code --input}: a Parquet, CSV or JSON Lines manifest (file or folder), or a folder/prefix of images.

@@ -10,7 +10,7 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.util.LongAccumulator;
-import org.phi3vspark.udf.ProgressCounters;
+import org.phi3vspark.udf.exec.ProgressCounters;
 import scala.Tuple4;
 
 /**

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.phi3vspark.udf.Phi3vConf;
-import org.phi3vspark.udf.task.OutputKind;
+import org.phi3vspark.model.cli.GenerationOptions;
+import org.phi3vspark.udf.conf.Phi3vConf;
 import org.phi3vspark.udf.task.TaskOverrides;
 import org.phi3vspark.udf.task.TaskPreset;
 import org.phi3vspark.udf.task.TaskRegistry;
@@ -68,20 +68,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--num-crops", description = "Crop budget for every task (single and multi-image).")
     Integer numCrops;
 
-    @Option(names = "--max-new-tokens", description = "Override for every task.")
-    Integer maxNewTokens;
-
-    @Option(names = "--temperature", description = "Override for every task (0 = greedy).")
-    Double temperature;
-
-    @Option(names = "--top-k", description = "Override for every task (0 = off).")
-    Integer topK;
-
-    @Option(names = "--top-p", description = "Override for every task.")
-    Double topP;
-
-    @Option(names = "--seed", description = "Override for every task.")
-    Long seed;
+    @CommandLine.Mixin
+    GenerationOptions generation;
 
     @Option(names = "--run-id", description = "Run id (default: UTC time plus a random suffix).")
     String runId;
@@ -136,8 +124,7 @@ public final class RunCommand implements Callable<Integer> {
         for (Map.Entry<String, String> d : taskDefs.entrySet()) {
             registry = registry.withTask(TaskPreset.custom(d.getKey().trim(), d.getValue()));
         }
-        TaskOverrides overrides = new TaskOverrides(null, numCrops, null, maxNewTokens, temperature, topK, topP, seed,
-                (OutputKind) null);
+        TaskOverrides overrides = new TaskOverrides(null, numCrops, null, generation.overrides(), null);
         return new RunOptions(input, InputFormat.parse(inputFormat), output, model, registry,
                 tasks.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(), overrides,
                 WriteMode.parse(mode), passthrough, imageColumn, runId);

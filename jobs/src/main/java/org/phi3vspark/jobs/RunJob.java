@@ -7,14 +7,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
@@ -31,16 +29,13 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.phi3vspark.model.io.Checkpoint;
-import org.phi3vspark.udf.InferencePartition;
-import org.phi3vspark.udf.ManifestLayout;
-import org.phi3vspark.udf.Phi3vConf;
-import org.phi3vspark.udf.ProgressCounters;
-import org.phi3vspark.udf.ResultSchema;
-import org.phi3vspark.udf.SerializableHadoopConf;
-import org.phi3vspark.udf.WorkPlanner;
-import org.phi3vspark.udf.WorkSchema;
-import org.phi3vspark.udf.cache.ModelCache;
+import org.phi3vspark.udf.Phi3vPipeline;
+import org.phi3vspark.udf.exec.ModelFailedException;
+import org.phi3vspark.udf.exec.ProgressCounters;
+import org.phi3vspark.udf.plan.ManifestLayout;
+import org.phi3vspark.udf.row.ResultRow;
+import org.phi3vspark.udf.row.ResultSchema;
+import org.phi3vspark.udf.snapshot.ModelRef;
 import org.phi3vspark.udf.task.TaskPreset;
 import org.phi3vspark.udf.task.TaskRegistry;
 
@@ -63,23 +58,8 @@ public final class RunJob {
 
     public static RunSummary run(SparkSession spark, RunOptions o, Consumer<String> log) {
         Instant started = Instant.now();
-        Phi3vConf.Settings settings = Phi3vConf.from(spark.sparkContext().getConf());
         String runId = o.runId() != null ? o.runId() : newRunId(started);
         LocalDate runDate = LocalDate.ofInstant(started, ZoneOffset.UTC);
-
-        // The revision is read from config.json and the tensor index; for a remote snapshot (s3a://...) only those
-        // headers are fetched here, and each executor copies the weights into its own model cache.
-        boolean remoteModel = ModelCache.isRemote(o.model());
-        String modelDir = remoteModel ? o.model() : localModelDir(o.model()).toString();
-        String modelShown = remoteModel ? ModelCache.redact(o.model()) : modelDir; // no user info in logs
-        String revision;
-        if (remoteModel) {
-            revision = ModelCache.revision(o.model(), spark.sparkContext().hadoopConfiguration());
-        } else {
-            try (Checkpoint ckpt = Checkpoint.open(java.nio.file.Path.of(modelDir))) {
-                revision = ckpt.revision();
-            }
-        }
 
         TaskRegistry registry = o.registry();
         if (!o.overrides().isEmpty()) {
@@ -87,9 +67,9 @@ public final class RunJob {
                 registry = registry.withTask(p.with(o.overrides()));
             }
         }
-        for (String t : o.tasks()) {
-            registry.get(t);
-        }
+        // Settings, model (for a remote snapshot only its headers are read here) and tasks, before any executor.
+        Phi3vPipeline pipeline = Phi3vPipeline.of(spark, o.model(), registry);
+        ModelRef model = pipeline.model();
 
         Manifest manifest = ManifestReader.read(spark, o.input(), o.inputFormat());
         for (String col : o.passthrough()) {
@@ -98,94 +78,64 @@ public final class RunJob {
                         + " has the name of a result column; rename it in the manifest");
             }
         }
-        StructType schema = manifest.rows().schema();
-        ManifestLayout layout = ManifestLayout.of(schema, o.imageColumn(), o.passthrough(), manifest.baseDir(),
-                manifest.source());
-        Set<String> usedTasks = new LinkedHashSet<>(o.tasks());
+        ManifestLayout layout = ManifestLayout.of(manifest.rows().schema(), o.imageColumn(), o.passthrough(),
+                manifest.baseDir(), manifest.source());
+        Phi3vPipeline.Plan plan = pipeline.plan(manifest.rows(), layout, o.tasks());
         // Rows without a task value get every task of --tasks: with none, they would silently yield no rows.
-        boolean rowsWithoutTask = layout.task() < 0;
-        if (layout.task() >= 0) {
-            for (Row r : manifest.rows().select(functions.col(ManifestLayout.TASK)).distinct().collectAsList()) {
-                if (r.isNullAt(0)) {
-                    rowsWithoutTask = true;
-                } else {
-                    String t = r.getString(0).trim();
-                    if (!registry.has(t)) {
-                        throw new IllegalArgumentException("manifest " + manifest.source() + ": column task has value '"
-                                + t + "', which is not a known task " + registry.names());
-                    }
-                    usedTasks.add(t);
-                }
-            }
-        }
-        if (o.tasks().isEmpty() && rowsWithoutTask && !manifest.empty()) {
+        if (o.tasks().isEmpty() && plan.rowsWithoutTask() && !manifest.empty()) {
             throw new IllegalArgumentException("--tasks is empty, but manifest " + manifest.source() + " has rows"
-                    + (layout.task() < 0 ? "" : " with no task value")
-                    + "; name at least one task, e.g. --tasks caption");
+                    + (layout.task() ? " with no task value" : "") + "; name at least one task, e.g. --tasks caption");
         }
-        for (String t : usedTasks) {
-            layout.checkPlaceholders(t, registry.get(t).placeholders());
-        }
-
-        SerializableHadoopConf hadoopConf = new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration());
         String output = qualified(spark, o.output());
-        StructType pass = layout.passthroughType(schema);
 
         spark.sparkContext().setJobDescription("phi3v " + runId + ": plan");
-        Dataset<Row> work = manifest.rows().flatMap(
-                new WorkPlanner(layout, registry, o.tasks(), revision, hadoopConf),
-                Encoders.row(WorkSchema.withPassthrough(pass)));
+        Dataset<Row> work = plan.work();
         work.persist(StorageLevel.MEMORY_AND_DISK());
         long manifestRows = manifest.empty() ? 0 : manifest.rows().count();
         long planned = work.count();
-        Dataset<Row> todo = work;
+        Phi3vPipeline.Plan todo = plan;
         if (o.mode() == WriteMode.SKIP_DONE && tableExists(spark, output)) {
-            Dataset<Row> done = spark.read().schema(ResultSchema.SCHEMA).parquet(output)
-                    .where(functions.col(ResultSchema.STATUS).equalTo(ResultSchema.ROW_OK))
-                    .select(ResultSchema.REQUEST_KEY).distinct();
-            todo = work.join(done, work.col(ResultSchema.REQUEST_KEY).equalTo(done.col(ResultSchema.REQUEST_KEY)),
-                    "left_anti");
-            todo.persist(StorageLevel.MEMORY_AND_DISK());
+            todo = pipeline.withoutDone(plan, output);
+            todo.work().persist(StorageLevel.MEMORY_AND_DISK());
         }
-        long toRun = todo == work ? planned : todo.count();
+        long toRun = todo == plan ? planned : todo.work().count();
         log.accept(String.format("[phi3v] run %s: %d manifest rows, %d requests planned, %d already done, %d to run;"
-                + " model %s (revision %s)", runId, manifestRows, planned, planned - toRun, toRun, modelShown,
-                revision.substring(0, Math.min(12, revision.length()))));
+                + " model %s (revision %s)", runId, manifestRows, planned, planned - toRun, toRun, model.shown(),
+                model.shortRevision()));
 
         int partitions = (int) Math.max(1, Math.max(
-                (toRun + settings.itemsPerPartition() - 1) / settings.itemsPerPartition(),
+                (toRun + pipeline.settings().itemsPerPartition() - 1) / pipeline.settings().itemsPerPartition(),
                 Math.min(toRun, spark.sparkContext().defaultParallelism())));
         ProgressCounters counters = ProgressCounters.register(spark.sparkContext());
-        boolean java8 = Boolean.parseBoolean(spark.conf().get("spark.sql.datetime.java8API.enabled", "false"));
-        InferencePartition fn = new InferencePartition(o.model(),
-                modelDir, revision, settings, hadoopConf,
-                runId, runDate, counters, java8);
-        Dataset<Row> results = todo.repartition(partitions)
-                .mapPartitions(fn, Encoders.row(ResultSchema.withPassthrough(pass)));
-        Dataset<Row> table = results.select(outputColumns(pass));
+        Dataset<Row> results = pipeline.infer(todo.withWork(todo.work().repartition(partitions)), runId, runDate,
+                counters);
+        Dataset<Row> table = results.select(outputColumns(plan.passthrough()));
 
         spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
         CommitLeftovers.clear(spark.sparkContext().hadoopConfiguration(), output, log);
         spark.sparkContext().setJobDescription("phi3v " + runId + ": generate and write " + toRun + " rows");
         ProgressReporter progress = new ProgressReporter(spark.sparkContext(), counters, toRun,
-                settings.progressIntervalSeconds(), log);
+                pipeline.settings().progressIntervalSeconds(), log);
         try {
             table.write()
                     .mode(o.mode() == WriteMode.OVERWRITE ? SaveMode.Overwrite : SaveMode.Append)
                     .option("partitionOverwriteMode", "static")
-                    .partitionBy(ResultSchema.TASK, ResultSchema.RUN_DATE)
+                    .partitionBy(ResultSchema.PARTITION_COLUMNS.toArray(new String[0]))
                     .parquet(output);
         } catch (Exception e) {
             // Scala code throws checked IOExceptions too (a failed job commit), hence Exception.
-            throw WriteFailure.of(output, e);
+            throw ModelFailedException.findIn(e)
+                    .<RuntimeException>map(cause -> new ModelFailedException("run " + runId + " stopped because the"
+                            + " model failed, not the input; no row of this run was written. " + cause, e))
+                    .orElseGet(() -> WriteFailure.of(output, e));
         } finally {
             progress.close();
             spark.sparkContext().setJobDescription(null);
             work.unpersist();
-            todo.unpersist();
+            todo.work().unpersist();
         }
-        return summarize(spark, o, registry, usedTasks, runId, started, output, modelShown, revision,
-                manifestRows, planned, planned - toRun, counters);
+        return summarize(spark, o, registry, plan.tasksUsed(), runId, started, output, model.shown(),
+                model.revision(), manifestRows, planned, planned - toRun, counters);
     }
 
     private static Column[] outputColumns(StructType pass) {
@@ -193,13 +143,10 @@ public final class RunJob {
         for (String c : ResultSchema.DATA.fieldNames()) {
             cols.add(functions.col(c));
         }
-        if (pass != null) {
-            for (String c : pass.fieldNames()) {
-                cols.add(functions.col(ResultSchema.PASSTHROUGH + ".`" + c + "`").as(c));
-            }
+        cols.addAll(Phi3vPipeline.passthroughColumns(pass));
+        for (String c : ResultSchema.PARTITION_COLUMNS) {
+            cols.add(functions.col(c));
         }
-        cols.add(functions.col(ResultSchema.TASK));
-        cols.add(functions.col(ResultSchema.RUN_DATE));
         return cols.toArray(new Column[0]);
     }
 
@@ -208,8 +155,8 @@ public final class RunJob {
                                         String revision, long manifestRows, long planned, long skipped,
                                         ProgressCounters counters) {
         List<Row> groups = spark.read().schema(ResultSchema.SCHEMA).parquet(output)
-                .where(functions.col(ResultSchema.RUN_ID).equalTo(runId))
-                .groupBy(ResultSchema.TASK, ResultSchema.STATUS, "error_stage")
+                .where(functions.col(ResultSchema.RUN_ID.name()).equalTo(runId))
+                .groupBy(ResultSchema.TASK.name(), ResultSchema.STATUS.name(), ResultSchema.ERROR_STAGE.name())
                 .agg(functions.count(functions.lit(1)), functions.sum("prompt_tokens"), functions.sum("output_tokens"))
                 .collectAsList();
         TreeMap<String, Long> byTask = new TreeMap<>();
@@ -221,7 +168,7 @@ public final class RunJob {
         for (Row g : groups) {
             long n = g.getLong(3);
             rows += n;
-            if (ResultSchema.ROW_OK.equals(g.getString(1))) {
+            if (ResultRow.OK.equals(g.getString(1))) {
                 ok += n;
             } else {
                 byStage.merge(g.isNullAt(2) ? "unknown" : g.getString(2), n, Long::sum);
@@ -288,21 +235,6 @@ public final class RunJob {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resolve output " + output, e);
         }
-    }
-
-    /** Only local model directories for now; the error says what to do with a remote one. */
-    static java.nio.file.Path localModelDir(String model) {
-        String m = model.startsWith("file:") ? java.net.URI.create(model).getPath() : model;
-        if (m.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
-            throw new IllegalArgumentException("model " + model + ": only local model directories are supported;"
-                    + " copy the snapshot to local disk on every node");
-        }
-        java.nio.file.Path dir = java.nio.file.Path.of(m).toAbsolutePath().normalize();
-        if (!Files.isRegularFile(dir.resolve("config.json"))) {
-            throw new IllegalArgumentException("model directory " + dir + " has no config.json (expected a"
-                    + " microsoft/Phi-3.5-vision-instruct snapshot)");
-        }
-        return dir;
     }
 
     static String newRunId(Instant t) {

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import org.phi3vspark.udf.ModelHolder;
-import org.phi3vspark.udf.ResultSchema;
+import org.phi3vspark.udf.exec.LoadedModels;
+import org.phi3vspark.udf.row.ResultSchema;
 import org.phi3vspark.udf.task.TaskOverrides;
 import org.phi3vspark.udf.task.TaskPreset;
 import org.phi3vspark.udf.task.TaskRegistry;
@@ -46,7 +46,7 @@ import org.phi3vspark.udf.task.TaskRegistry;
 class RunJobTest {
 
     /** Small and fast: one crop, four tokens. */
-    static final TaskOverrides FAST = new TaskOverrides(null, 1, 1, 4, null, null, null, null, null);
+    static final TaskOverrides FAST = TaskOverrides.small(1, 4);
 
     @TempDir
     static Path tmp;
@@ -198,22 +198,22 @@ class RunJobTest {
 
     @Test
     void modelLoadedOncePerExecutorJvm() {
-        assertEquals(1, ModelHolder.loadCount(model.toString(), Device.cpu()));
+        assertEquals(1, LoadedModels.loadCount(model.toString(), Device.cpu()));
         assertEquals(1, first.modelLoads());
         assertTrue(first.modelCalls() >= 1);
     }
 
     @Test
     void rerunRetriesOnlyFailures() {
-        long callsBefore = ModelHolder.generateCalls(model.toString(), Device.cpu());
+        long callsBefore = LoadedModels.generateCalls(model.toString(), Device.cpu());
         RunSummary again = RunJob.run(spark, options(), s -> { });
         assertEquals(8, again.requestsSkipped());
         assertEquals(16, again.rowsWritten());
         assertEquals(16, again.errors());
         // Failures happen before generate, so the rerun makes no model call at all.
         assertEquals(0, again.modelCalls());
-        assertEquals(callsBefore, ModelHolder.generateCalls(model.toString(), Device.cpu()));
-        assertEquals(1, ModelHolder.loadCount(model.toString(), Device.cpu()));
+        assertEquals(callsBefore, LoadedModels.generateCalls(model.toString(), Device.cpu()));
+        assertEquals(1, LoadedModels.loadCount(model.toString(), Device.cpu()));
     }
 
     @Test

@@ -1,7 +1,5 @@
 package org.phi3vspark.udf;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -16,15 +14,12 @@ import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.phi3vspark.model.io.Checkpoint;
-import org.phi3vspark.udf.cache.ModelCache;
-import org.phi3vspark.udf.task.OutputKind;
+import org.phi3vspark.model.generate.GenerationOverrides;
+import org.phi3vspark.udf.plan.ManifestLayout;
+import org.phi3vspark.udf.row.ResultSchema;
 import org.phi3vspark.udf.task.TaskOverrides;
 import org.phi3vspark.udf.task.TaskPreset;
 import org.phi3vspark.udf.task.TaskRegistry;
@@ -39,8 +34,9 @@ public final class Phi3vTransformer extends Transformer {
 
     /** Result columns appended to the input, in this order. */
     public static final List<String> OUTPUT_COLUMNS = List.of("response", "status", "error", "error_stage",
-            "finish_reason", "prompt_tokens", "image_tokens", "output_tokens", "latency_ms", "model_revision",
-            "num_crops", "generation", "image_sizes", "caption", "ocr", "chart");
+            "finish_reason", "prompt_tokens", "image_tokens", "output_tokens", "latency_ms", "read_ms",
+            "image_decode_ms", "preprocess_ms", "prefill_ms", "decode_ms", "model_revision", "num_crops",
+            "generation", "image_sizes", "caption", "ocr", "chart");
 
     private final String uid;
     private final Param<String> model;
@@ -60,7 +56,7 @@ public final class Phi3vTransformer extends Transformer {
 
     public Phi3vTransformer(String uid) {
         this.uid = uid;
-        model = new Param<>(this, "model", "local directory of the Phi-3.5-vision checkpoint");
+        model = new Param<>(this, "model", "Phi-3.5-vision snapshot: a local directory or a Hadoop URI (s3a://...)");
         task = new Param<>(this, "task", "caption, ocr, chart, or a custom name (then set prompt)");
         prompt = new Param<>(this, "prompt", "prompt template with {column} placeholders; overrides the preset's");
         imageCol = new Param<>(this, "imageCol", "column holding one image URI (string) or several (array)");
@@ -184,9 +180,9 @@ public final class Phi3vTransformer extends Transformer {
             throw new IllegalArgumentException("task '" + name + "' is not a preset " + registry.names()
                     + "; set prompt to define it");
         }
-        return base.with(new TaskOverrides(p, (Integer) orNull(numCrops), null, (Integer) orNull(maxNewTokens),
-                (Double) orNull(temperature), (Integer) orNull(topK), (Double) orNull(topP), (Long) orNull(seed),
-                (OutputKind) null));
+        return base.with(new TaskOverrides(p, (Integer) orNull(numCrops), null, new GenerationOverrides(
+                (Integer) orNull(maxNewTokens), (Double) orNull(temperature), (Integer) orNull(topK),
+                (Double) orNull(topP), (Long) orNull(seed)), null));
     }
 
     /** The param's value, boxed (Scala numeric params are Param&lt;Object&gt; in Java), or null when unset. */
@@ -194,45 +190,22 @@ public final class Phi3vTransformer extends Transformer {
         return isDefined(param) ? $(param) : null;
     }
 
+    /**
+     * The pipeline's plan and infer over the dataset's rows, for the one task the params describe; every input
+     * column is carried through. A conversation column {@code messages} is used as in a manifest.
+     */
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
-        SparkSession spark = dataset.sparkSession();
-        String dir = $(model);
-        // Only the revision is needed here: for a remote snapshot (s3a://...) it is read from the headers, and the
-        // executors copy the weights into their model caches.
-        String revision;
-        if (ModelCache.isRemote(dir)) {
-            revision = ModelCache.revision(dir, spark.sparkContext().hadoopConfiguration());
-        } else {
-            Path local = ModelCache.localDir(dir, spark.sparkContext().hadoopConfiguration());
-            if (!Files.isRegularFile(local.resolve("config.json"))) {
-                throw new IllegalArgumentException("model directory " + dir + " has no config.json");
-            }
-            try (Checkpoint ckpt = Checkpoint.open(local)) {
-                revision = ckpt.revision();
-            }
-        }
         TaskPreset preset = preset();
+        Phi3vPipeline pipeline = Phi3vPipeline.of(dataset.sparkSession(), $(model),
+                TaskRegistry.builtIn().withTask(preset));
         StructType in = dataset.schema();
         ManifestLayout layout = ManifestLayout.of(in, $(imageCol), Arrays.asList(in.fieldNames()), null,
                 "transform input").withoutTaskColumn();
-        layout.checkPlaceholders(preset.name(), preset.placeholders());
-        SerializableHadoopConf conf = new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration());
-        StructType pass = layout.passthroughType(in);
-        Dataset<Row> work = dataset.toDF().flatMap(
-                new WorkPlanner(layout, TaskRegistry.builtIn().withTask(preset), List.of(preset.name()), revision,
-                        conf),
-                Encoders.row(WorkSchema.withPassthrough(pass)));
-        boolean java8 = Boolean.parseBoolean(spark.conf().get("spark.sql.datetime.java8API.enabled", "false"));
-        InferencePartition fn = new InferencePartition(dir, dir, revision,
-                Phi3vConf.from(spark.sparkContext().getConf()), conf, "transform-" + uid,
-                LocalDate.now(ZoneOffset.UTC), null, java8);
-        Dataset<Row> results = work.mapPartitions(fn, Encoders.row(ResultSchema.withPassthrough(pass)));
-        List<Column> cols = new ArrayList<>();
-        for (String c : in.fieldNames()) {
-            cols.add(functions.col(ResultSchema.PASSTHROUGH + ".`" + c + "`").as(c));
-        }
+        Phi3vPipeline.Plan plan = pipeline.plan(dataset.toDF(), layout, List.of(preset.name()));
+        Dataset<Row> results = pipeline.infer(plan, "transform-" + uid, LocalDate.now(ZoneOffset.UTC), null);
+        List<Column> cols = new ArrayList<>(Phi3vPipeline.passthroughColumns(plan.passthrough()));
         for (String c : OUTPUT_COLUMNS) {
             cols.add(functions.col(c));
         }
@@ -247,8 +220,7 @@ public final class Phi3vTransformer extends Transformer {
                 throw new IllegalArgumentException("input already has a column named " + c
                         + ", which the transformer adds; rename or drop it first");
             }
-            StructField f = ResultSchema.SCHEMA.fields()[ResultSchema.SCHEMA.fieldIndex(c)];
-            out = out.add(f);
+            out = out.add(ResultSchema.SCHEMA.apply(c));
         }
         return out;
     }

@@ -4,22 +4,35 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.SparkConf;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
+import org.phi3vspark.model.generate.GenerationConfig;
+import org.phi3vspark.model.text.ChatMessage;
+import org.phi3vspark.udf.conf.DevicePolicy;
+import org.phi3vspark.udf.conf.Phi3vConf;
+import org.phi3vspark.udf.row.ErrorStage;
+import org.phi3vspark.udf.row.ImageSize;
+import org.phi3vspark.udf.row.Request;
+import org.phi3vspark.udf.row.ResultRow;
+import org.phi3vspark.udf.row.ResultSchema;
+import org.phi3vspark.udf.task.ChartResult;
+import org.phi3vspark.udf.task.OcrResult;
+import org.phi3vspark.udf.task.ParsedOutput;
 
-/** Settings validation, the generated settings doc, and the Avro contract against the Spark schema. */
+/**
+ * Settings validation and the documents generated from code: the settings table, the results table's columns and
+ * its Avro contract all come from one declaration each, and a row survives encode and decode by name.
+ */
 class ConfAndSchemaTest {
 
     @Test
@@ -28,6 +41,7 @@ class ConfAndSchemaTest {
                 .set("spark.phi3v.device", "cpu"));
         assertEquals(8, s.batchSize());
         assertEquals(DevicePolicy.CPU, s.device());
+        assertEquals(3, s.maxConsecutiveModelFailures());
         var bad = assertThrows(IllegalArgumentException.class,
                 () -> Phi3vConf.from(new SparkConf(false).set("spark.phi3v.batchSize", "0")));
         assertTrue(bad.getMessage().contains("spark.phi3v.batchSize"));
@@ -36,6 +50,8 @@ class ConfAndSchemaTest {
         assertTrue(typo.getMessage().contains("spark.phi3v.batchsize"));
         assertThrows(IllegalArgumentException.class,
                 () -> Phi3vConf.from(new SparkConf(false).set("spark.phi3v.device", "tpu")));
+        assertThrows(IllegalArgumentException.class,
+                () -> Phi3vConf.from(new SparkConf(false).set("spark.phi3v.maxConsecutiveModelFailures", "0")));
     }
 
     @Test
@@ -47,41 +63,52 @@ class ConfAndSchemaTest {
     }
 
     @Test
-    void avroSchemaDescribesTheDataColumns() throws IOException {
-        JsonObject avsc = JsonParser.parseString(Files.readString(Path.of("..", "conf", "results.avsc")))
-                .getAsJsonObject();
-        assertMatches("", ResultSchema.DATA, avsc);
+    void schemaDocIsGeneratedFromTheCode() throws IOException {
+        String table = ResultSchema.markdownTable();
+        assertTrue(Files.readString(Path.of("..", "conf", "SCHEMA.md")).contains(table),
+                "conf/SCHEMA.md's column table must be ResultSchema.markdownTable():\n" + table);
+        assertTrue(Files.readString(Path.of("..", "README.md")).contains(table),
+                "README.md's column table must be ResultSchema.markdownTable()");
     }
 
-    private static void assertMatches(String path, StructType spark, JsonObject record) {
-        JsonArray fields = record.getAsJsonArray("fields");
-        assertEquals(spark.size(), fields.size(), path + ": field count");
-        for (int i = 0; i < spark.size(); i++) {
-            StructField f = spark.fields()[i];
-            JsonObject af = fields.get(i).getAsJsonObject();
-            assertEquals(f.name(), af.get("name").getAsString(), path + ": field " + i);
-            assertType(path + "." + f.name(), f.dataType(), nonNull(af.get("type")));
+    @Test
+    void avroContractIsTheSchemasDataColumns() throws IOException {
+        var file = JsonParser.parseString(Files.readString(Path.of("..", "conf", "results.avsc")));
+        var generated = ResultSchema.avroSchema();
+        assertEquals(generated, file, () -> "conf/results.avsc must be ResultSchema.avroSchema():\n"
+                + new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(generated));
+        assertEquals(Arrays.asList(ResultSchema.DATA.fieldNames()), generated.getAsJsonArray("fields").asList()
+                .stream().map(f -> f.getAsJsonObject().get("name").getAsString()).toList());
+    }
+
+    @Test
+    void resultRowsRoundTripByName() {
+        ChartResult chart = new ChartResult("bar", "Sales", "month", "units",
+                List.of(new ChartResult.Series("2024", List.of(new ChartResult.Point("Jan", 3.0),
+                        new ChartResult.Point("Feb", null)))), null);
+        ResultRow r = new ResultRow(
+                new ResultRow.Provenance("run-1", "/m", "rev", "cpu()", Instant.parse("2024-01-02T03:04:05Z"),
+                        LocalDate.of(2024, 1, 2)),
+                new ResultRow.Item("a", List.of("file:/x.png", "file:/y.png"),
+                        Arrays.asList(new ImageSize(4, 3), null), "ck"),
+                new Request("chart", "<|image_2|>\nAnd now?", List.of(ChatMessage.user("<|image_1|>\nHi"),
+                        ChatMessage.assistant("Hello"), ChatMessage.user("<|image_2|>\nAnd now?")), 4,
+                        GenerationConfig.sampling(8, 0.5, 3, 0.9, 7), "rk"),
+                new ResultRow.Outcome("ok", "{...}", null, null, "stop", new ResultRow.Tokens(10, 6, 2),
+                        new ParsedOutput(null, null, chart)),
+                new ResultRow.Timings(1.5, 2.0, 3.0, 4.25, null));
+        for (boolean java8 : new boolean[] {false, true}) {
+            Row row = ResultSchema.LAYOUT.encode(r, java8);
+            assertEquals(ResultSchema.SCHEMA, row.schema());
+            assertEquals(11L, (Long) row.getAs("latency_ms"), "the stages' sum, rounded");
+            assertEquals(r, ResultSchema.LAYOUT.decode(row));
         }
-    }
-
-    private static JsonElement nonNull(JsonElement union) {
-        JsonArray u = union.getAsJsonArray();
-        assertEquals("null", u.get(0).getAsString(), "every field is nullable");
-        return u.get(1);
-    }
-
-    private static void assertType(String path, DataType t, JsonElement avro) {
-        if (t instanceof StructType st) {
-            assertMatches(path, st, avro.getAsJsonObject());
-        } else if (t instanceof ArrayType at) {
-            assertEquals("array", avro.getAsJsonObject().get("type").getAsString(), path);
-            assertType(path + "[]", at.elementType(), nonNull(avro.getAsJsonObject().get("items")));
-        } else if (t.equals(DataTypes.TimestampType)) {
-            assertEquals("timestamp-micros", avro.getAsJsonObject().get("logicalType").getAsString(), path);
-        } else {
-            String expected = t.equals(DataTypes.StringType) ? "string" : t.equals(DataTypes.IntegerType) ? "int"
-                    : t.equals(DataTypes.LongType) ? "long" : t.equals(DataTypes.DoubleType) ? "double" : "?";
-            assertEquals(expected, avro.getAsString(), path);
-        }
+        ResultRow error = new ResultRow(r.provenance(), r.item(), r.request(),
+                new ResultRow.Outcome("error", null, "cannot read", ErrorStage.READ, null, ResultRow.Tokens.NONE,
+                        new ParsedOutput(null, new OcrResult(null, null), null)),
+                new ResultRow.Timings(0.5, null, null, null, null));
+        Row row = ResultSchema.LAYOUT.encode(error, false);
+        assertEquals("read", row.getAs("error_stage"));
+        assertEquals(error, ResultSchema.LAYOUT.decode(row));
     }
 }

@@ -132,7 +132,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.flush();
         RunOptions options = RunOptions.of(manifest.toString(), results.toString(), modelDir.toString(),
                         List.of("caption", "ocr", "chart"))
-                .withOverrides(new TaskOverrides(null, crops, null, tokens, null, null, null, null, null))
+                .withOverrides(TaskOverrides.small(crops, tokens))
                 .withMode(keepPrevious ? WriteMode.SKIP_DONE : WriteMode.OVERWRITE)
                 .withPassthrough(List.of("description"));
         RunSummary summary = RunJob.run(spark, options, line -> {

@@ -13,8 +13,8 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.phi3vspark.jobs.Phi3vCli;
-import org.phi3vspark.udf.ModelHolder;
-import org.phi3vspark.udf.cache.ModelCache;
+import org.phi3vspark.udf.exec.LoadedModels;
+import org.phi3vspark.udf.snapshot.ModelCache;
 
 /**
  * The driver of the multi-executor test, run in its own JVM: starts Spark with the settings given as KEY=VALUE
@@ -72,6 +72,6 @@ public final class ClusterMain {
         // Long enough that every executor gets some of the probe tasks.
         Thread.sleep(250);
         return List.of("executor=" + SparkEnv.get().executorId() + " pid=" + ProcessHandle.current().pid()
-                + " loads=" + ModelHolder.totalLoads() + " copies=" + ModelCache.copiesInThisJvm()).iterator();
+                + " loads=" + LoadedModels.totalLoads() + " copies=" + ModelCache.copiesInThisJvm()).iterator();
     }
 }

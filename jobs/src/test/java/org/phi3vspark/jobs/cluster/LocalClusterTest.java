@@ -184,7 +184,7 @@ class LocalClusterTest {
     void resultsEqualLocalMode() {
         SparkSession spark = spark();
         String local = tmp.resolve("local-results").toString();
-        TaskOverrides sameAsCli = new TaskOverrides(null, 1, null, 3, null, null, null, null, null);
+        TaskOverrides sameAsCli = TaskOverrides.small(1, 3);
         RunJob.run(spark, RunOptions.of(manifest, local, S3TestData.GOLDEN.resolve("checkpoints/tiny-f32")
                 .toAbsolutePath().toString(), List.of("caption")).withOverrides(sameAsCli), s -> { });
         Map<String, Row> expected = rowsByItem(spark, local, spark.read().parquet(local).first().getAs("run_id"));

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.phi3vspark.jobs.Phi3vCli;
 import org.phi3vspark.jobs.SharedSpark;
 import org.phi3vspark.udf.Phi3vTransformer;
-import org.phi3vspark.udf.cache.ModelCache;
+import org.phi3vspark.udf.snapshot.ModelCache;
 
 /**
  * The job with everything on S3: manifest, images, model snapshot and results table in buckets of a real S3 API

@@ -33,18 +33,19 @@ import org.phi3vspark.jobs.SharedSpark;
 import org.phi3vspark.udf.task.TaskOverrides;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
- * S3 failing under a running job (local[2], real S3A against S3Proxy): the server stops after the second image
- * download, and the server stops while the tasks write the results table.
+ * The job against S3 (local[2], real S3A against S3Proxy): the requests it makes per image, and S3 failing under a
+ * running job: the server stops after the second image download, and while the tasks write the results table.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class S3FaultTest {
 
     static final String DATA = "fault-data";
     static final String RESULTS = "fault-results";
-    static final TaskOverrides FAST = new TaskOverrides(null, 1, null, 2, null, null, null, null, null);
+    static final TaskOverrides FAST = TaskOverrides.small(1, 2);
 
     @TempDir
     static Path tmp;
@@ -129,6 +130,26 @@ class S3FaultTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Test
+    void eachImageGetsOneHeadRequestAndOneDownload() throws Exception {
+        List<String> heads = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> gets = java.util.Collections.synchronizedList(new ArrayList<>());
+        FaultInjector.setHook(r -> {
+            if (r instanceof HeadObjectRequest h && h.key().startsWith("images/")) {
+                heads.add(h.key());
+            } else if (r instanceof GetObjectRequest g && g.key().startsWith("images/")) {
+                gets.add(g.key());
+            }
+        });
+        RunSummary s = RunJob.run(spark, RunOptions.of(manifest("requests", images), tmp.resolve("requests-results")
+                .toString(), model, List.of("caption")).withOverrides(FAST), line -> { });
+        assertEquals(images.size(), s.ok());
+        List<String> keys = images.stream().map(u -> u.substring(("s3a://" + DATA + "/").length())).sorted().toList();
+        // The planner's stat (content key) is the only HEAD: the reader opens with the length it found.
+        assertEquals(keys, heads.stream().sorted().toList());
+        assertEquals(keys, gets.stream().sorted().toList());
     }
 
     @Test

@@ -50,7 +50,7 @@ public final class TinyResults {
                 Path out = dir.resolve("results");
                 RunOptions options = RunOptions.of(manifest.toString(), out.toString(), checkpoint().toString(),
                                 List.of("caption"))
-                        .withOverrides(new TaskOverrides(null, 1, null, 4, null, null, null, null, null));
+                        .withOverrides(TaskOverrides.small(1, 4));
                 summary = RunJob.run(SharedSpark.get(), options, line -> { });
                 table = out;
             } catch (IOException e) {

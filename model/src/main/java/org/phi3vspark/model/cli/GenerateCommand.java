@@ -4,8 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -18,12 +16,13 @@ import org.phi3vspark.model.Phi3VModel;
 import org.phi3vspark.model.generate.GenerationConfig;
 import org.phi3vspark.model.generate.GenerationRequest;
 import org.phi3vspark.model.generate.GenerationResult;
+import org.phi3vspark.model.generate.RequestBuilder;
 import org.phi3vspark.model.image.ImageDecoder;
-import org.phi3vspark.model.image.ProcessedImage;
+import org.phi3vspark.model.image.RgbImage;
 import org.phi3vspark.model.io.SafetensorsWriter;
-import org.phi3vspark.model.text.ChatMessage;
+import org.phi3vspark.model.text.Conversation;
 import org.phi3vspark.model.text.Prompt;
-import org.phi3vspark.model.text.PromptBuilder;
+import org.phi3vspark.model.text.PromptException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,7 +47,8 @@ public final class GenerateCommand implements Callable<Integer> {
         String prompt;
 
         @Option(names = "--messages", description = "JSON file: an array of {\"role\", \"content\"} objects "
-                + "(roles system, user, assistant), as in the chat template.")
+                + "(roles system, user, assistant; the last one the user turn to answer), as in the job's "
+                + "messages manifest column.")
         Path messages;
     }
 
@@ -58,20 +58,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--num-crops", description = "HD crops per image (default: the model's preprocessor_config.json).")
     Integer numCrops;
 
-    @Option(names = "--max-new-tokens", defaultValue = "256", description = "Default: ${DEFAULT-VALUE}.")
-    int maxNewTokens;
-
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default).")
-    double temperature;
-
-    @Option(names = "--top-k", defaultValue = "0", description = "Sampling: keep the k most likely tokens (0 = off).")
-    int topK;
-
-    @Option(names = "--top-p", defaultValue = "1.0", description = "Sampling: nucleus mass (1 = off).")
-    double topP;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed: the same seed gives the same text.")
-    long seed;
+    @CommandLine.Mixin
+    GenerationOptions generation;
 
     @Option(names = "--stop", description = "Extra stop string (repeatable); the text is cut before it.")
     List<String> stopStrings = new ArrayList<>();
@@ -99,14 +87,13 @@ public final class GenerateCommand implements Callable<Integer> {
             double loadMillis = (System.nanoTime() - started) / 1e6;
             int crops = numCrops != null ? numCrops : phi.defaultNumCrops();
             ImageDecoder decoder = new ImageDecoder(maxPixels);
-            List<ProcessedImage> processed = new ArrayList<>();
+            List<RgbImage> decoded = new ArrayList<>();
             for (Path image : images) {
-                processed.add(phi.imageProcessor().process(decoder.decode(Files.readAllBytes(image), image.toString()), crops));
+                decoded.add(decoder.decode(Files.readAllBytes(image), image.toString()));
             }
-            int[] tokens = processed.stream().mapToInt(ProcessedImage::numImgTokens).toArray();
-            Prompt prompt = phi.promptBuilder().build(messages(), tokens);
-            GenerationConfig config = new GenerationConfig(maxNewTokens, temperature, topK, topP, seed, null, stopStrings);
-            GenerationRequest request = new GenerationRequest(prompt, processed, config);
+            GenerationConfig config = generation.config().withStopStrings(stopStrings);
+            GenerationRequest request = RequestBuilder.of(phi).build(decoded, conversation(), crops, config);
+            Prompt prompt = request.prompt();
             if (dumpLogits != null) {
                 float[] logits = phi.generator().promptLogits(phi.manager(), request,
                         new int[] {prompt.length() - 1})[0];
@@ -124,29 +111,14 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    private List<ChatMessage> messages() throws IOException {
-        if (input.messages != null) {
-            return readMessages(input.messages);
+    private Conversation conversation() throws IOException {
+        if (input.messages == null) {
+            return Conversation.ofPrompt(input.prompt, images.size());
         }
-        String content = PromptBuilder.withImageTags(input.prompt, images.size());
-        return List.of(new ChatMessage("user", content));
-    }
-
-    static List<ChatMessage> readMessages(Path file) throws IOException {
         try {
-            JsonArray array = JsonParser.parseString(Files.readString(file)).getAsJsonArray();
-            List<ChatMessage> messages = new ArrayList<>();
-            for (var element : array) {
-                JsonObject o = element.getAsJsonObject();
-                if (!o.has("role") || !o.has("content")) {
-                    throw new IllegalArgumentException(file + ": every message needs \"role\" and \"content\"");
-                }
-                messages.add(new ChatMessage(o.get("role").getAsString(), o.get("content").getAsString()));
-            }
-            return messages;
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new IllegalArgumentException(file + " is not a JSON array of {\"role\", \"content\"} objects: "
-                    + e.getMessage(), e);
+            return Conversation.fromJson(Files.readString(input.messages));
+        } catch (PromptException e) {
+            throw new IllegalArgumentException(input.messages + ": " + e.getMessage(), e);
         }
     }
 

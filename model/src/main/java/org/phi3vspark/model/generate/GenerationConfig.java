@@ -1,5 +1,6 @@
 package org.phi3vspark.model.generate;
 
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
 
@@ -8,12 +9,19 @@ import java.util.List;
  * logits / temperature → top-k (0 = off) → top-p (1 = off) → softmax → a draw from a generator seeded with
  * {@code seed}, so the same seed gives the same text. Generation stops after any id of {@code stopIds},
  * when the text contains any of {@code stopStrings} (which is cut off), or after maxNewTokens.
+ *
+ * <p>The one validation of these values: the job's task presets, the command-line options
+ * ({@link org.phi3vspark.model.cli.GenerationOptions}) and {@link GenerationOverrides} all end in this
+ * constructor. Serializable so that Spark tasks can carry it.
  */
 public record GenerationConfig(int maxNewTokens, double temperature, int topK, double topP, long seed,
-        int[] stopIds, List<String> stopStrings) {
+        int[] stopIds, List<String> stopStrings) implements Serializable {
 
     /** The end-of-turn, end-of-text and config eos ids: {@code <|end|>}, {@code <|endoftext|>}, {@code </s>}. */
     public static final int[] DEFAULT_STOP_IDS = {32007, 32000, 2};
+
+    /** The one set of defaults: greedy, at most 256 new tokens, the default stop ids, no stop strings. */
+    public static final GenerationConfig DEFAULTS = new GenerationConfig(256, 0, 0, 1.0, 0, null, null);
 
     public GenerationConfig {
         if (maxNewTokens < 1) {
@@ -43,6 +51,11 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
 
     public static GenerationConfig sampling(int maxNewTokens, double temperature, int topK, double topP, long seed) {
         return new GenerationConfig(maxNewTokens, temperature, topK, topP, seed, null, null);
+    }
+
+    /** The same settings with these stop strings (the text is cut before the first one found). */
+    public GenerationConfig withStopStrings(List<String> strings) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, seed, stopIds, strings);
     }
 
     public boolean isGreedy() {

@@ -42,6 +42,27 @@ public final class PromptBuilder {
         return tagged.append(text).toString();
     }
 
+    /**
+     * Checks the image tags of one piece of prompt text that follows {@code tagsBefore} tags (earlier turns of a
+     * conversation): each must be the next number. Returns the number of tags in {@code text}.
+     */
+    public static int checkImageTags(String text, int tagsBefore) {
+        Matcher m = IMAGE_TAG.matcher(text);
+        int tags = tagsBefore;
+        while (m.find()) {
+            checkTag(m.group(), ++tags);
+        }
+        return tags - tagsBefore;
+    }
+
+    /** The image-tag rule, in one place: the n-th tag of a prompt must be {@code <|image_n|>}. */
+    private static void checkTag(String tag, int n) {
+        if (!tag.equals("<|image_" + n + "|>")) {
+            throw new PromptException("Image tag " + n + " in the prompt is " + tag + " but <|image_" + n
+                    + "|> was expected: tags must be <|image_1|>..<|image_K|>, each exactly once, in order");
+        }
+    }
+
     /** Renders {@code messages} with the generation prompt, then builds as {@link #build(String, int[])}. */
     public Prompt build(List<ChatMessage> messages, int[] numImgTokensPerImage) {
         return build(ChatTemplate.render(messages, true), numImgTokensPerImage);
@@ -66,11 +87,7 @@ public final class PromptBuilder {
         int tags = 0;
         while (m.find()) {
             tags++;
-            String tag = m.group();
-            if (!tag.equals("<|image_" + tags + "|>")) {
-                throw new PromptException("Image tag " + tags + " in the prompt is " + tag + " but <|image_" + tags
-                        + "|> was expected: tags must be <|image_1|>..<|image_K|>, each exactly once, in order");
-            }
+            checkTag(m.group(), tags);
             chunks.add(templatedPrompt.substring(start, m.start()));
             start = m.end();
         }

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.phi3vspark.model.generate.GenerationConfig;
 
 /**
  * One task: its prompt template and the settings it runs with.
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
  * @param numCropsMulti  crop budget for each image of a multi-image item (the model card advises 4)
  */
 public record TaskPreset(String name, String promptTemplate, int numCropsSingle, int numCropsMulti,
-                         GenerationSettings generation, OutputKind output) implements Serializable {
+                         GenerationConfig generation, OutputKind output) implements Serializable {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
@@ -39,9 +40,9 @@ public record TaskPreset(String name, String promptTemplate, int numCropsSingle,
         Objects.requireNonNull(output, "output kind of task " + name);
     }
 
-    /** A user task: response only, the model card's crop advice, greedy. */
+    /** A user task: response only, the model card's crop advice, the default generation settings. */
     public static TaskPreset custom(String name, String promptTemplate) {
-        return new TaskPreset(name, promptTemplate, 16, 4, GenerationSettings.greedy(256), OutputKind.TEXT);
+        return new TaskPreset(name, promptTemplate, 16, 4, GenerationConfig.DEFAULTS, OutputKind.TEXT);
     }
 
     public int numCrops(int imageCount) {
@@ -78,16 +79,9 @@ public record TaskPreset(String name, String promptTemplate, int numCropsSingle,
     }
 
     public TaskPreset with(TaskOverrides o) {
-        GenerationSettings g = generation;
-        GenerationSettings ng = new GenerationSettings(
-                o.maxNewTokens() != null ? o.maxNewTokens() : g.maxNewTokens(),
-                o.temperature() != null ? o.temperature() : g.temperature(),
-                o.topK() != null ? o.topK() : g.topK(),
-                o.topP() != null ? o.topP() : g.topP(),
-                o.seed() != null ? o.seed() : g.seed());
         return new TaskPreset(name, o.prompt() != null ? o.prompt() : promptTemplate,
                 o.numCrops() != null ? o.numCrops() : numCropsSingle,
                 o.numCropsMulti() != null ? o.numCropsMulti() : (o.numCrops() != null ? o.numCrops() : numCropsMulti),
-                ng, o.output() != null ? o.output() : output);
+                o.generation().applyTo(generation), o.output() != null ? o.output() : output);
     }
 }

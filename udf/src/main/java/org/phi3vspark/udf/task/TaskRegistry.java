@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.phi3vspark.model.generate.GenerationOverrides;
 
 /**
  * The one place where task presets live. Built-in presets come from the bundled {@code tasks.json} (the same
@@ -133,8 +134,9 @@ public final class TaskRegistry implements Serializable {
                 throw new IllegalArgumentException("a new task needs a \"prompt\"");
             }
             TaskPreset start = base != null ? base : TaskPreset.custom(name, prompt);
-            return start.with(new TaskOverrides(prompt, numCrops, numCropsMultiImage, maxNewTokens, temperature,
-                    topK, topP, seed, output == null ? null : OutputKind.parse(output)));
+            return start.with(new TaskOverrides(prompt, numCrops, numCropsMultiImage,
+                    new GenerationOverrides(maxNewTokens, temperature, topK, topP, seed),
+                    output == null ? null : OutputKind.parse(output)));
         }
     }
 }

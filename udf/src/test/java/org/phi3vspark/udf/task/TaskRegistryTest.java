@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.phi3vspark.model.generate.GenerationConfig;
+import org.phi3vspark.model.generate.GenerationOverrides;
 
 class TaskRegistryTest {
 
@@ -57,10 +59,27 @@ class TaskRegistryTest {
     @Test
     void overridesApplyToBothCropBudgets() {
         TaskPreset p = TaskRegistry.builtIn().get("ocr")
-                .with(new TaskOverrides(null, 1, null, 8, 0.7, 5, 0.9, 3L, null));
+                .with(new TaskOverrides(null, 1, null, new GenerationOverrides(8, 0.7, 5, 0.9, 3L), null));
         assertEquals(1, p.numCrops(1));
         assertEquals(1, p.numCrops(2));
-        assertEquals(new GenerationSettings(8, 0.7, 5, 0.9, 3L), p.generation());
-        assertThrows(IllegalArgumentException.class, () -> new GenerationSettings(0, 0, 0, 1, 0));
+        assertEquals(GenerationConfig.sampling(8, 0.7, 5, 0.9, 3L), p.generation());
+    }
+
+    @Test
+    void badGenerationValuesAreRejectedOnTheDriverWithTheModelsMessages() {
+        // One validation (GenerationConfig's): an override, a tasks file and a CLI option all end there, so a run
+        // with --temperature Infinity fails before any Spark task instead of in every one of them.
+        var e = assertThrows(IllegalArgumentException.class, () -> TaskPreset.custom("t", "x")
+                .with(new TaskOverrides(null, null, null,
+                        new GenerationOverrides(null, Double.POSITIVE_INFINITY, null, null, null), null)));
+        assertEquals(assertThrows(IllegalArgumentException.class,
+                () -> GenerationConfig.sampling(4, Double.POSITIVE_INFINITY, 0, 1.0, 0)).getMessage(), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TaskPreset.custom("t", "x")
+                .with(TaskOverrides.small(1, 0)));
+    }
+
+    @Test
+    void customTasksUseTheOneSetOfDefaults() {
+        assertEquals(GenerationConfig.DEFAULTS, TaskPreset.custom("t", "x").generation());
     }
 }

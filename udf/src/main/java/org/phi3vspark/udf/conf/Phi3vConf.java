@@ -1,0 +1,116 @@
+package org.phi3vspark.udf.conf;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.apache.spark.SparkConf;
+import scala.Tuple2;
+
+/**
+ * Every {@code spark.phi3v.*} setting: key, default, doc and validator in one place. The driver validates them
+ * (and rejects unknown spark.phi3v.* keys, which are typos) before any executor starts; executors receive the
+ * parsed {@link Settings} inside the task closure. {@link #markdownTable()} generates conf/SETTINGS.md.
+ */
+public final class Phi3vConf {
+
+    /** One typed setting. */
+    public record Entry<T>(String key, T defaultValue, String doc, Function<String, T> parser, Predicate<T> valid,
+                           String rule) {
+
+        T read(SparkConf conf) {
+            if (!conf.contains(key)) {
+                return defaultValue;
+            }
+            String raw = conf.get(key);
+            T value;
+            try {
+                value = parser.apply(raw.trim());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("setting " + key + "=" + raw + " is invalid: " + rule, e);
+            }
+            if (!valid.test(value)) {
+                throw new IllegalArgumentException("setting " + key + "=" + raw + " is invalid: " + rule);
+            }
+            return value;
+        }
+    }
+
+    public static final Entry<Integer> BATCH_SIZE = new Entry<>("spark.phi3v.batchSize", 4,
+            "Requests per batched generate call. Larger batches use the GPU better and need more memory.",
+            Integer::valueOf, v -> v >= 1, "an integer >= 1");
+    public static final Entry<Integer> PREFETCH_BATCHES = new Entry<>("spark.phi3v.prefetchBatches", 1,
+            "Batches read, decoded and preprocessed ahead while the model generates (0 = no overlap).",
+            Integer::valueOf, v -> v >= 0, "an integer >= 0");
+    public static final Entry<Integer> PREFETCH_THREADS = new Entry<>("spark.phi3v.prefetchThreads", 2,
+            "Threads per task that read, decode and preprocess images.",
+            Integer::valueOf, v -> v >= 1 && v <= 64, "an integer from 1 to 64");
+    public static final Entry<DevicePolicy> DEVICE = new Entry<>("spark.phi3v.device", DevicePolicy.AUTO,
+            "auto: the GPU Spark assigned to the task (spark.task.resource.gpu.amount), else CPU; cpu; gpu.",
+            DevicePolicy::parse, v -> true, "one of auto, cpu, gpu");
+    public static final Entry<Long> MAX_IMAGE_PIXELS = new Entry<>("spark.phi3v.maxImagePixels", 89_478_485L,
+            "Images with more pixels fail with error_stage=decode before their pixels are decoded (Pillow's limit).",
+            Long::valueOf, v -> v >= 1, "an integer >= 1");
+    public static final Entry<Long> MAX_IMAGE_BYTES = new Entry<>("spark.phi3v.maxImageBytes", 64L << 20,
+            "Image files larger than this fail with error_stage=read without being read.",
+            Long::valueOf, v -> v >= 1, "an integer >= 1");
+    public static final Entry<Integer> ITEMS_PER_PARTITION = new Entry<>("spark.phi3v.itemsPerPartition", 32,
+            "Requests per Spark task. Smaller tasks give finer progress and cheaper retries.",
+            Integer::valueOf, v -> v >= 1, "an integer >= 1");
+    public static final Entry<Integer> PROGRESS_INTERVAL = new Entry<>("spark.phi3v.progressIntervalSeconds", 10,
+            "Seconds between progress lines on the driver.",
+            Integer::valueOf, v -> v >= 1, "an integer >= 1");
+
+    public static final Entry<Integer> MAX_CONSECUTIVE_MODEL_FAILURES = new Entry<>(
+            "spark.phi3v.maxConsecutiveModelFailures", 3,
+            "Model failures in a row (non-finite logits, engine or CUDA errors, out of memory with the request alone)"
+                    + " after which a task fails, so that Spark retries it elsewhere and a broken model fails the job;"
+                    + " fewer become error rows with error_stage=model.",
+            Integer::valueOf, v -> v >= 1, "an integer >= 1");
+
+    public static final List<Entry<?>> ALL = List.of(BATCH_SIZE, PREFETCH_BATCHES, PREFETCH_THREADS, DEVICE,
+            MAX_IMAGE_PIXELS, MAX_IMAGE_BYTES, ITEMS_PER_PARTITION, PROGRESS_INTERVAL, MAX_CONSECUTIVE_MODEL_FAILURES);
+
+    private static final String PREFIX = "spark.phi3v.";
+
+    /** Parsed settings; serializable so that tasks carry them to executors. */
+    public record Settings(int batchSize, int prefetchBatches, int prefetchThreads, DevicePolicy device,
+                           long maxImagePixels, long maxImageBytes, int itemsPerPartition,
+                           int progressIntervalSeconds, int maxConsecutiveModelFailures) implements Serializable {
+
+        public static Settings defaults() {
+            return from(new SparkConf(false));
+        }
+    }
+
+    private Phi3vConf() {
+    }
+
+    /** Reads and validates every setting; throws naming the first bad or unknown key. */
+    public static Settings from(SparkConf conf) {
+        for (Tuple2<String, String> kv : conf.getAll()) {
+            String key = kv._1();
+            if (key.startsWith(PREFIX) && ALL.stream().noneMatch(e -> e.key().equals(key))) {
+                throw new IllegalArgumentException("unknown setting " + key + "; known settings: "
+                        + ALL.stream().map(Entry::key).toList());
+            }
+        }
+        return new Settings(BATCH_SIZE.read(conf), PREFETCH_BATCHES.read(conf), PREFETCH_THREADS.read(conf),
+                DEVICE.read(conf), MAX_IMAGE_PIXELS.read(conf), MAX_IMAGE_BYTES.read(conf),
+                ITEMS_PER_PARTITION.read(conf), PROGRESS_INTERVAL.read(conf), MAX_CONSECUTIVE_MODEL_FAILURES.read(conf));
+    }
+
+    public static String markdownTable() {
+        List<String> lines = new ArrayList<>();
+        lines.add("| key | default | meaning |");
+        lines.add("| --- | --- | --- |");
+        for (Entry<?> e : ALL) {
+            String def = e.defaultValue() instanceof Enum<?> en ? en.name().toLowerCase(Locale.ROOT)
+                    : String.valueOf(e.defaultValue());
+            lines.add("| `" + e.key() + "` | `" + def + "` | " + e.doc() + " Must be " + e.rule() + ". |");
+        }
+        return String.join("\n", lines) + "\n";
+    }
+}

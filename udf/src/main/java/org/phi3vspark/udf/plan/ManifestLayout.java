@@ -1,0 +1,171 @@
+package org.phi3vspark.udf.plan;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * What the manifest's columns mean, checked on the driver: a wrong manifest fails here, naming the column,
+ * before any executor starts. Columns are read by name.
+ *
+ * @param columns     every column name (placeholders in prompt templates refer to these)
+ * @param images      the image column
+ * @param imagesArray whether the image column is an array of URIs (else a single URI string)
+ * @param itemId      whether there is an item_id column
+ * @param task        whether there is a task column
+ * @param prompt      whether there is a prompt column
+ * @param messages    how the row's conversation is given, or {@link MessagesForm#NONE}
+ * @param passthrough the columns copied to the output
+ * @param baseDir     directory that relative URIs are resolved against, or null
+ * @param source      the manifest's name for messages
+ */
+public record ManifestLayout(List<String> columns, String images, boolean imagesArray, boolean itemId, boolean task,
+                             boolean prompt, MessagesForm messages, List<String> passthrough, String baseDir,
+                             String source) implements Serializable {
+
+    public static final String IMAGE_URI = "image_uri";
+    public static final String IMAGE_URIS = "image_uris";
+    public static final String ITEM_ID = "item_id";
+    public static final String TASK = "task";
+    public static final String PROMPT = "prompt";
+
+    /** The conversation column; see {@link MessagesForm} for its two spellings. */
+    public static final String MESSAGES = "messages";
+
+    /** The two ways a manifest can hold a conversation. */
+    public enum MessagesForm {
+        /** No messages column. */
+        NONE,
+        /** An array of {role, content} structs (Parquet, JSON Lines with objects). */
+        STRUCTS,
+        /** A JSON string of such an array (CSV, or any string column). */
+        JSON
+    }
+
+    /**
+     * @param imageColumn the image column to use, or null for image_uri / image_uris
+     * @param source      the manifest's name for messages
+     */
+    public static ManifestLayout of(StructType schema, String imageColumn, List<String> passthrough, String baseDir,
+                                    String source) {
+        List<String> names = Arrays.asList(schema.fieldNames());
+        String images;
+        if (imageColumn != null) {
+            images = require(schema, imageColumn, source);
+        } else {
+            boolean one = names.contains(IMAGE_URI);
+            boolean many = names.contains(IMAGE_URIS);
+            if (one && many) {
+                throw new IllegalArgumentException("manifest " + source + " has both columns " + IMAGE_URI + " and "
+                        + IMAGE_URIS + "; keep one");
+            }
+            if (!one && !many) {
+                throw new IllegalArgumentException("manifest " + source + " has no column " + IMAGE_URI + " (string) or "
+                        + IMAGE_URIS + " (array of strings); its columns are " + names);
+            }
+            images = one ? IMAGE_URI : IMAGE_URIS;
+        }
+        DataType img = schema.apply(images).dataType();
+        boolean array;
+        if (img instanceof StringType) {
+            array = false;
+        } else if (img instanceof ArrayType at && at.elementType() instanceof StringType) {
+            array = true;
+        } else {
+            throw new IllegalArgumentException("manifest " + source + ": column " + images
+                    + " must be a string or an array of strings, not " + img.simpleString());
+        }
+        for (String col : passthrough) {
+            require(schema, col, source);
+        }
+        return new ManifestLayout(List.copyOf(names), images, array,
+                optional(schema, ITEM_ID, source, "string or integer", ManifestLayout::isStringOrInteger),
+                optional(schema, TASK, source, "string", t -> t instanceof StringType),
+                optional(schema, PROMPT, source, "string", t -> t instanceof StringType),
+                messagesForm(schema, source), List.copyOf(passthrough), baseDir, source);
+    }
+
+    /** The same layout, ignoring any task column (for callers that fix the task themselves). */
+    public ManifestLayout withoutTaskColumn() {
+        return new ManifestLayout(columns, images, imagesArray, itemId, false, prompt, messages, passthrough, baseDir,
+                source);
+    }
+
+    /** Checks that the placeholders of a task template name manifest columns. */
+    public void checkPlaceholders(String taskName, List<String> placeholders) {
+        for (String p : placeholders) {
+            if (!columns.contains(p)) {
+                throw new IllegalArgumentException("task " + taskName + " uses placeholder {" + p
+                        + "}, but manifest " + source + " has no column " + p + "; its columns are " + columns);
+            }
+        }
+    }
+
+    /** The struct type of the passthrough columns, or null when none are passed through. */
+    public StructType passthroughType(StructType schema) {
+        if (passthrough.isEmpty()) {
+            return null;
+        }
+        List<StructField> fields = new ArrayList<>();
+        for (String c : passthrough) {
+            StructField f = schema.apply(c);
+            fields.add(new StructField(f.name(), f.dataType(), true, Metadata.empty()));
+        }
+        return new StructType(fields.toArray(new StructField[0]));
+    }
+
+    private static MessagesForm messagesForm(StructType schema, String source) {
+        if (!Arrays.asList(schema.fieldNames()).contains(MESSAGES)) {
+            return MessagesForm.NONE;
+        }
+        DataType t = schema.apply(MESSAGES).dataType();
+        if (t instanceof StringType) {
+            return MessagesForm.JSON;
+        }
+        if (t instanceof ArrayType at && at.elementType() instanceof StructType st
+                && hasStringField(st, "role") && hasStringField(st, "content")) {
+            return MessagesForm.STRUCTS;
+        }
+        throw new IllegalArgumentException("manifest " + source + ": column " + MESSAGES + " must be an array of"
+                + " {role string, content string} structs or a JSON string of one, not " + t.simpleString());
+    }
+
+    private static boolean hasStringField(StructType st, String name) {
+        return Arrays.asList(st.fieldNames()).contains(name) && st.apply(name).dataType() instanceof StringType;
+    }
+
+    // instanceof, not equality: a collated string (Spark 4) is a StringType of another class.
+    private static boolean isStringOrInteger(DataType t) {
+        return t instanceof StringType || t instanceof IntegerType || t instanceof LongType;
+    }
+
+    private static String require(StructType schema, String col, String source) {
+        if (!Arrays.asList(schema.fieldNames()).contains(col)) {
+            throw new IllegalArgumentException("manifest " + source + " has no column " + col + "; its columns are "
+                    + Arrays.asList(schema.fieldNames()));
+        }
+        return col;
+    }
+
+    private static boolean optional(StructType schema, String col, String source, String expected,
+                                    java.util.function.Predicate<DataType> allowed) {
+        if (!Arrays.asList(schema.fieldNames()).contains(col)) {
+            return false;
+        }
+        DataType t = schema.apply(col).dataType();
+        if (!allowed.test(t)) {
+            throw new IllegalArgumentException("manifest " + source + ": column " + col + " has type "
+                    + t.simpleString() + ", expected " + expected);
+        }
+        return true;
+    }
+}

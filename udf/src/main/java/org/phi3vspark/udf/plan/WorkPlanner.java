@@ -1,0 +1,184 @@
+package org.phi3vspark.udf.plan;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.types.StructType;
+import org.phi3vspark.model.text.ChatMessage;
+import org.phi3vspark.model.text.Conversation;
+import org.phi3vspark.model.text.PromptBuilder;
+import org.phi3vspark.model.text.PromptException;
+import org.phi3vspark.udf.conf.SerializableHadoopConf;
+import org.phi3vspark.udf.row.ImageFile;
+import org.phi3vspark.udf.row.Request;
+import org.phi3vspark.udf.row.WorkItem;
+import org.phi3vspark.udf.row.WorkSchema;
+import org.phi3vspark.udf.task.TaskPreset;
+import org.phi3vspark.udf.task.TaskRegistry;
+
+/**
+ * Manifest row to work rows, one per task: URIs normalised (relative ones resolved against the manifest's
+ * folder, then qualified with their file system) and stat-ed once each, item id derived when absent, the prompt
+ * rendered and tagged or the row's conversation checked, content and request keys computed. Runs on executors,
+ * so the stat calls are spread over the cluster.
+ *
+ * @param defaultTasks tasks for rows whose manifest has no task value
+ */
+public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<String> defaultTasks,
+                          String modelRevision, SerializableHadoopConf hadoopConf)
+        implements FlatMapFunction<Row, Row> {
+
+    @Override
+    public Iterator<Row> call(Row row) {
+        Configuration conf = hadoopConf.get();
+        List<String> uris = uris(row, conf);
+        List<ImageFile> images = uris.stream().map(u -> ImageFile.stat(u, conf)).toList();
+        String itemId = layout.itemId() && !isNull(row, ManifestLayout.ITEM_ID)
+                ? String.valueOf(row.get(row.fieldIndex(ManifestLayout.ITEM_ID))) : Keys.derivedItemId(uris);
+        List<String> tasks = layout.task() && !isNull(row, ManifestLayout.TASK)
+                ? List.of(text(row, ManifestLayout.TASK).trim()) : defaultTasks;
+        String rowPrompt = layout.prompt() ? text(row, ManifestLayout.PROMPT) : null;
+        RowConversation conversation = conversation(row, itemId, rowPrompt, uris.size());
+        String contentKey = Keys.contentKey(images);
+        Row passthrough = passthrough(row);
+        List<Row> out = new ArrayList<>(tasks.size());
+        for (String name : tasks) {
+            TaskPreset preset = registry.get(name);
+            String prompt;
+            List<ChatMessage> messages = null;
+            if (conversation == null) {
+                String text = TaskPreset.render(rowPrompt != null ? rowPrompt : preset.promptTemplate(),
+                        col -> columnText(row, col));
+                prompt = PromptBuilder.withImageTags(text, uris.size());
+            } else if (conversation.valid() != null) {
+                prompt = conversation.valid().finalUserTurn();
+                messages = conversation.valid().turns();
+            } else {
+                prompt = conversation.given();
+            }
+            int numCrops = preset.numCrops(uris.size());
+            String requestKey = Keys.requestKey(contentKey, name, prompt, messages, numCrops, preset.generation(),
+                    modelRevision);
+            WorkItem item = new WorkItem(itemId, images,
+                    new Request(name, prompt, messages, numCrops, preset.generation(), requestKey), preset.output(),
+                    contentKey, conversation == null ? null : conversation.problem());
+            out.add(WorkSchema.LAYOUT.encode(item, passthrough, false));
+        }
+        return out.iterator();
+    }
+
+    /**
+     * The row's conversation: checked, or the reason it is unusable (the partition function makes that the item's
+     * error row). Null when the row has none and the task's prompt template applies.
+     *
+     * @param given the conversation as the manifest wrote it, for the error row's prompt column
+     */
+    private record RowConversation(Conversation valid, String given, String problem) {
+    }
+
+    private RowConversation conversation(Row row, String itemId, String rowPrompt, int images) {
+        if (layout.messages() == ManifestLayout.MessagesForm.NONE || isNull(row, ManifestLayout.MESSAGES)) {
+            return null;
+        }
+        Object raw = row.get(row.fieldIndex(ManifestLayout.MESSAGES));
+        String given = String.valueOf(raw);
+        try {
+            if (rowPrompt != null) {
+                throw new PromptException("the row has both a prompt and messages; keep one");
+            }
+            Conversation c = layout.messages() == ManifestLayout.MessagesForm.JSON
+                    ? Conversation.fromJson(given) : new Conversation(turns(row.getList(row.fieldIndex(
+                            ManifestLayout.MESSAGES))));
+            c.checkImageTags(images);
+            return new RowConversation(c, given, null);
+        } catch (PromptException e) {
+            return new RowConversation(null, given, "item " + itemId + ": column " + ManifestLayout.MESSAGES + ": "
+                    + e.getMessage());
+        }
+    }
+
+    private static List<ChatMessage> turns(List<Row> structs) {
+        List<ChatMessage> turns = new ArrayList<>();
+        for (Row t : structs) {
+            int n = turns.size() + 1;
+            if (t == null || t.isNullAt(t.fieldIndex("role")) || t.isNullAt(t.fieldIndex("content"))) {
+                throw new PromptException("turn " + n + " has no role or no content");
+            }
+            turns.add(new ChatMessage(t.getAs("role"), t.getAs("content")));
+        }
+        return turns;
+    }
+
+    private List<String> uris(Row row, Configuration conf) {
+        List<String> raw = new ArrayList<>();
+        if (!isNull(row, layout.images())) {
+            if (layout.imagesArray()) {
+                for (Object o : row.getList(row.fieldIndex(layout.images()))) {
+                    if (o != null && !o.toString().isBlank()) {
+                        raw.add(o.toString().trim());
+                    }
+                }
+            } else if (!text(row, layout.images()).isBlank()) {
+                raw.add(text(row, layout.images()).trim());
+            }
+        }
+        List<String> out = new ArrayList<>(raw.size());
+        for (String u : raw) {
+            out.add(normalize(u, conf));
+        }
+        return out;
+    }
+
+    private String normalize(String uri, Configuration conf) {
+        try {
+            Path p = new Path(uri);
+            if (!p.isAbsolute() && p.toUri().getScheme() == null && layout.baseDir() != null) {
+                p = new Path(new Path(layout.baseDir()), p);
+            }
+            return p.getFileSystem(conf).makeQualified(p).toString();
+        } catch (Exception e) {
+            // Left as written: its stat fails and names it in an error row.
+            return uri;
+        }
+    }
+
+    private String columnText(Row row, String col) {
+        if (!layout.columns().contains(col)) {
+            return null;
+        }
+        if (isNull(row, col)) {
+            return "";
+        }
+        Object v = row.get(row.fieldIndex(col));
+        if (v instanceof scala.collection.Seq<?> seq) {
+            return String.join(", ", scala.jdk.javaapi.CollectionConverters.asJava(seq).stream()
+                    .map(String::valueOf).toList());
+        }
+        return String.valueOf(v);
+    }
+
+    private Row passthrough(Row row) {
+        StructType type = layout.passthroughType(row.schema());
+        if (type == null) {
+            return null;
+        }
+        Object[] v = new Object[layout.passthrough().size()];
+        for (int k = 0; k < v.length; k++) {
+            v[k] = row.get(row.fieldIndex(layout.passthrough().get(k)));
+        }
+        return new GenericRowWithSchema(v, type);
+    }
+
+    private static boolean isNull(Row row, String col) {
+        return row.isNullAt(row.fieldIndex(col));
+    }
+
+    private static String text(Row row, String col) {
+        return isNull(row, col) ? null : row.getString(row.fieldIndex(col));
+    }
+}
