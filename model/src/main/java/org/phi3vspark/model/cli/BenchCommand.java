@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -16,10 +17,9 @@ import org.phi3vspark.model.generate.GenerationConfig;
 import org.phi3vspark.model.generate.GenerationRequest;
 import org.phi3vspark.model.generate.GenerationResult;
 import org.phi3vspark.model.image.ImageDecoder;
-import org.phi3vspark.model.image.ProcessedImage;
-import org.phi3vspark.model.text.ChatMessage;
-import org.phi3vspark.model.text.Prompt;
-import org.phi3vspark.model.text.PromptBuilder;
+import org.phi3vspark.model.generate.RequestBuilder;
+import org.phi3vspark.model.image.RgbImage;
+import org.phi3vspark.model.text.Conversation;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,6 +35,9 @@ import picocli.CommandLine.Spec;
         description = "Time preprocessing, prefill and per-token decode of one request (medians over runs) and"
                 + " report peak memory.")
 public final class BenchCommand implements Callable<Integer> {
+    /** Greedy, 24 new tokens, no stop ids: every run generates exactly --max-new-tokens tokens. */
+    private static final GenerationConfig NO_STOP = new GenerationConfig(24, 0, 0, 1.0, 0, new int[0], null);
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -64,8 +67,8 @@ public final class BenchCommand implements Callable<Integer> {
             + " the whole prompt is N tokens (long-context runs, e.g. 4088 to generate past 4096).")
     Integer promptTokens;
 
-    @Option(names = "--max-new-tokens", defaultValue = "24", description = "Default: ${DEFAULT-VALUE}.")
-    int maxNewTokens;
+    @CommandLine.Mixin
+    GenerationOptions generation;
 
     @Option(names = "--batch", defaultValue = "1", description = "Copies of the request run as one batch.")
     int batch;
@@ -90,8 +93,11 @@ public final class BenchCommand implements Callable<Integer> {
             for (Path image : images) {
                 bytes.add(Files.readAllBytes(image));
             }
-            String content = PromptBuilder.withImageTags(prompt, images.size());
-            GenerationConfig config = new GenerationConfig(maxNewTokens, 0, 0, 1.0, 0, new int[0], null);
+            GenerationConfig config = generation.over(NO_STOP);
+            Conversation conversation = promptTokens == null
+                    ? Conversation.ofPrompt(prompt, images.size())
+                    : padded(phi, prompt, images.size(), promptTokens);
+            RequestBuilder requests = RequestBuilder.of(phi);
             ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
             int total = warmup + runs;
             double[] preprocess = new double[runs];
@@ -101,21 +107,13 @@ public final class BenchCommand implements Callable<Integer> {
             int promptLength = 0;
             for (int run = 0; run < total; run++) {
                 long t0 = System.nanoTime();
-                List<ProcessedImage> processed = new ArrayList<>();
+                List<RgbImage> decoded = new ArrayList<>();
                 for (int i = 0; i < bytes.size(); i++) {
-                    processed.add(phi.imageProcessor().process(decoder.decode(bytes.get(i), images.get(i).toString()),
-                            numCrops));
+                    decoded.add(decoder.decode(bytes.get(i), images.get(i).toString()));
                 }
+                GenerationRequest request = requests.build(decoded, conversation, numCrops, config);
                 long t1 = System.nanoTime();
-                int[] imageTokens = processed.stream().mapToInt(ProcessedImage::numImgTokens).toArray();
-                Prompt built = promptTokens == null
-                        ? phi.promptBuilder().build(List.of(new ChatMessage("user", content)), imageTokens)
-                        : padded(phi.promptBuilder(), content, imageTokens, promptTokens);
-                List<GenerationRequest> requests = new ArrayList<>();
-                for (int b = 0; b < batch; b++) {
-                    requests.add(new GenerationRequest(built, processed, config));
-                }
-                List<GenerationResult> results = phi.generate(requests);
+                List<GenerationResult> results = phi.generate(Collections.nCopies(batch, request));
                 long t2 = System.nanoTime();
                 if (run >= warmup) {
                     int r = run - warmup;
@@ -128,10 +126,10 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             MemoryMeter.Report memory = meter.stop();
-            double tokensPerSecond = batch * maxNewTokens / (median(wall) / 1000.0);
+            double tokensPerSecond = batch * config.maxNewTokens() / (median(wall) / 1000.0);
             out.printf(Locale.ROOT, "model %s on %s (%s), %d image(s), num_crops %d, prompt %d tokens, %d new tokens,"
                     + " batch %d%n", modelDir, phi.device(), phi.decoder().dtype(), images.size(), numCrops,
-                    promptLength, maxNewTokens, batch);
+                    promptLength, config.maxNewTokens(), batch);
             out.printf(Locale.ROOT, "median of %d runs (after %d warm-up): preprocess %.1f ms, prefill %.1f ms"
                     + " (first request), decode %.2f ms/token, wall %.1f ms, %.1f generated tokens/s%n",
                     runs, warmup, median(preprocess), median(prefill), median(perToken), median(wall), tokensPerSecond);
@@ -161,17 +159,20 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The chat-templated prompt with the user message padded by repeated filler words to {@code target}
-     * tokens: one word per token, so a couple of corrections land on the exact length.
+     * The user message padded by repeated filler words so that the whole prompt is {@code target} tokens
+     * (one word per token, so a couple of corrections land on the exact length). Text-only prompts: with
+     * images the image tokens depend on the image sizes.
      */
-    private static Prompt padded(PromptBuilder builder, String content, int[] imageTokens, int target) {
+    private static Conversation padded(Phi3VModel phi, String content, int images, int target) {
+        if (images > 0) {
+            throw new IllegalArgumentException("--prompt-tokens is for text-only prompts (no --image)");
+        }
         int words = 0;
         for (int attempt = 0; attempt < 4; attempt++) {
-            String text = content + " the".repeat(words);
-            Prompt prompt = builder.build(List.of(new ChatMessage("user", text)), imageTokens);
-            int missing = target - prompt.length();
+            Conversation conversation = Conversation.ofPrompt(content + " the".repeat(words), 0);
+            int missing = target - phi.promptBuilder().build(conversation.turns(), new int[0]).length();
             if (missing == 0) {
-                return prompt;
+                return conversation;
             }
             words = Math.max(0, words + missing);
         }

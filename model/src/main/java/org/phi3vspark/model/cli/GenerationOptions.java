@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  */
 public final class GenerationOptions {
 
-    @Option(names = "--max-new-tokens", description = "Most tokens to generate. Default: 256 (run: each task's).")
+    @Option(names = "--max-new-tokens", description = "Most tokens to generate. Default: generate 256, bench 24, run each task's.")
     Integer maxNewTokens;
 
     @Option(names = "--temperature", description = "Sampling temperature; 0 = greedy. Default: 0 (run: each task's).")

@@ -70,15 +70,23 @@ public final class Phi3vConf {
                     + " fewer become error rows with error_stage=model.",
             Integer::valueOf, v -> v >= 1, "an integer >= 1");
 
+    public static final Entry<Integer> ATTENTION_BLOCK_MIB = new Entry<>("spark.phi3v.attentionBlockMiB", 0,
+            "The most one block of attention scores may take, in MiB; longer prompts and more crops run in blocks,"
+                    + " so attention memory stays bounded. 0 = the device's default: 16 on CPU (measured fastest),"
+                    + " 256 on a GPU.",
+            Integer::valueOf, v -> v >= 0, "an integer >= 0");
+
     public static final List<Entry<?>> ALL = List.of(BATCH_SIZE, PREFETCH_BATCHES, PREFETCH_THREADS, DEVICE,
-            MAX_IMAGE_PIXELS, MAX_IMAGE_BYTES, ITEMS_PER_PARTITION, PROGRESS_INTERVAL, MAX_CONSECUTIVE_MODEL_FAILURES);
+            MAX_IMAGE_PIXELS, MAX_IMAGE_BYTES, ITEMS_PER_PARTITION, PROGRESS_INTERVAL, MAX_CONSECUTIVE_MODEL_FAILURES,
+            ATTENTION_BLOCK_MIB);
 
     private static final String PREFIX = "spark.phi3v.";
 
     /** Parsed settings; serializable so that tasks carry them to executors. */
     public record Settings(int batchSize, int prefetchBatches, int prefetchThreads, DevicePolicy device,
                            long maxImagePixels, long maxImageBytes, int itemsPerPartition,
-                           int progressIntervalSeconds, int maxConsecutiveModelFailures) implements Serializable {
+                           int progressIntervalSeconds, int maxConsecutiveModelFailures, int attentionBlockMiB)
+            implements Serializable {
 
         public static Settings defaults() {
             return from(new SparkConf(false));
@@ -99,7 +107,8 @@ public final class Phi3vConf {
         }
         return new Settings(BATCH_SIZE.read(conf), PREFETCH_BATCHES.read(conf), PREFETCH_THREADS.read(conf),
                 DEVICE.read(conf), MAX_IMAGE_PIXELS.read(conf), MAX_IMAGE_BYTES.read(conf),
-                ITEMS_PER_PARTITION.read(conf), PROGRESS_INTERVAL.read(conf), MAX_CONSECUTIVE_MODEL_FAILURES.read(conf));
+                ITEMS_PER_PARTITION.read(conf), PROGRESS_INTERVAL.read(conf), MAX_CONSECUTIVE_MODEL_FAILURES.read(conf),
+                ATTENTION_BLOCK_MIB.read(conf));
     }
 
     public static String markdownTable() {

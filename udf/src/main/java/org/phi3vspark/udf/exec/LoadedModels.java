@@ -75,25 +75,35 @@ public final class LoadedModels {
         }
 
         /** Loads on first use; concurrent first users wait for the one load. Returns true if this call loaded. */
-        private synchronized boolean ensureLoaded(Device device) {
+        private synchronized boolean ensureLoaded(Device device, long attentionBlockBytes) {
             if (model != null) {
                 return false;
             }
-            model = Phi3VModel.load(Path.of(key.modelDir()), device);
+            Phi3VModel.Options options = Phi3VModel.Options.defaults(device);
+            if (attentionBlockBytes > 0) {
+                options = options.withAttentionBlockBytes(attentionBlockBytes);
+            }
+            model = Phi3VModel.load(Path.of(key.modelDir()), device, options);
             loads.incrementAndGet();
             TOTAL_LOADS.incrementAndGet();
             return true;
         }
     }
 
+    /** {@link #get(String, Device, long, Runnable)} with the device's default attention block. */
+    public static Loaded get(String modelDir, Device device, Runnable onLoad) {
+        return get(modelDir, device, 0, onLoad);
+    }
+
     /**
      * The model for this directory and device, loaded if needed.
      *
+     * @param attentionBlockBytes attention block budget for the load (0 = the device's default)
      * @param onLoad runs once when this call performed the load (counts loads into a Spark accumulator)
      */
-    public static Loaded get(String modelDir, Device device, Runnable onLoad) {
+    public static Loaded get(String modelDir, Device device, long attentionBlockBytes, Runnable onLoad) {
         Loaded l = MODELS.computeIfAbsent(key(modelDir, device), Loaded::new);
-        if (l.ensureLoaded(device) && onLoad != null) {
+        if (l.ensureLoaded(device, attentionBlockBytes) && onLoad != null) {
             onLoad.run();
         }
         return l;

@@ -99,7 +99,8 @@ final class PartitionRun implements Iterator<Row> {
         ProgressCounters c = fn.counters();
         // Remote snapshots are loaded from this machine's copy (made once per machine by ModelCache).
         String localModel = fn.model().localDir(fn.hadoopConf().get()).toString();
-        model = LoadedModels.get(localModel, dev, c == null ? null : () -> c.modelLoads().add(1));
+        model = LoadedModels.get(localModel, dev, (long) fn.settings().attentionBlockMiB() << 20,
+                c == null ? null : () -> c.modelLoads().add(1));
         requests = RequestBuilder.of(model.model());
         device = dev.toString();
         reader = new ImageReader(fn.hadoopConf().get(), fn.settings().maxImageBytes());

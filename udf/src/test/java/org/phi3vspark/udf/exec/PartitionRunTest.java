@@ -64,7 +64,7 @@ class PartitionRunTest {
                 work("d", List.of(good, empty)), work("e", List.of()), work("f", List.of(good)),
                 work("g", List.of(missing)));
         Phi3vConf.Settings settings = new Phi3vConf.Settings(2, 1, 3, DevicePolicy.CPU, 89_478_485L, 64L << 20, 32,
-                10, 3);
+                10, 3, 0);
         ModelRef model = ModelRef.resolve(GOLDEN.resolve("checkpoints/tiny-f32").toString(), new Configuration());
         InferencePartition fn = new InferencePartition(model, settings,
                 new SerializableHadoopConf(new Configuration()), "run-1", LocalDate.of(2024, 1, 1), null, false);
