@@ -56,6 +56,12 @@ final class ConfigJson {
         return new ConfigJson(v.getAsJsonObject(), file, key(name) + ".");
     }
 
+    /** The nested object under {@code name}, or an empty one (every key at its default) when absent. */
+    ConfigJson childOrEmpty(String name) {
+        ConfigJson child = child(name);
+        return child != null ? child : new ConfigJson(new JsonObject(), file, key(name) + ".");
+    }
+
     int requireInt(String name) {
         return toInt(name, require(name));
     }
@@ -82,6 +88,33 @@ final class ConfigJson {
 
     String optString(String name, String fallback) {
         return has(name) ? requireString(name) : fallback;
+    }
+
+    boolean optBoolean(String name, boolean fallback) {
+        if (!has(name)) {
+            return fallback;
+        }
+        JsonElement v = object.get(name);
+        if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isBoolean()) {
+            throw error(name, "must be true or false, got " + v);
+        }
+        return v.getAsBoolean();
+    }
+
+    /**
+     * Rejects a value the runtime does not implement. A missing key takes {@code fallback}, the original
+     * code's default, which is always the implemented value.
+     */
+    void requireValue(String name, Object fallback, Object implemented) {
+        Object value = !has(name) ? fallback
+                : implemented instanceof Boolean ? (Object) optBoolean(name, false)
+                : implemented instanceof Integer ? (Object) optInt(name, 0)
+                : optString(name, null);
+        if (!implemented.equals(value)) {
+            throw error(name, "is " + (value instanceof String ? "\"" + value + "\"" : value)
+                    + "; this runtime implements only " + (implemented instanceof String ? "\"" + implemented + "\""
+                            : implemented) + " (the value of Phi-3.5-vision-instruct)");
+        }
     }
 
     /** An int, or the first element of a list of ints (HF allows both for token ids). */

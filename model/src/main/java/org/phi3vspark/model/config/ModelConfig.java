@@ -57,6 +57,7 @@ public record ModelConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         VisionConfig.positive(json, "max_position_embeddings", maxPos);
         VisionConfig.positive(json, "original_max_position_embeddings", origMaxPos);
 
+        rejectUnimplemented(json, maxPos);
         ConfigJson imgProcessor = json.child("img_processor");
         VisionConfig vision = VisionConfig.clipLarge336();
         int imageDimOut = vision.hiddenSize();
@@ -80,6 +81,40 @@ public record ModelConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 json.intOrFirstOfList("bos_token_id", 1), json.intOrFirstOfList("eos_token_id", 32000),
                 json.isNull("pad_token_id") ? -1 : json.intOrFirstOfList("pad_token_id", 32000),
                 imageDimOut, numImgTokens, vision);
+    }
+
+    /**
+     * Settings with more than one value in the original code, of which this runtime implements the one
+     * Phi-3.5-vision-instruct uses: anything else is refused here, naming the key, rather than silently run
+     * as something it is not.
+     */
+    private static void rejectUnimplemented(ConfigJson json, int maxPositions) {
+        json.requireValue("hidden_act", "silu", "silu");
+        if (json.has("sliding_window") && json.requireInt("sliding_window") < maxPositions) {
+            throw json.error("sliding_window", "(" + json.requireInt("sliding_window") + ") is below"
+                    + " max_position_embeddings (" + maxPositions + "); sliding-window attention is not implemented");
+        }
+        // Defaults are the original image embedder's (no HD transform, no separators, glb_sub, linear).
+        ConfigJson embd = json.childOrEmpty("embd_layer");
+        embd.requireValue("embedding_cls", "image", "image");
+        embd.requireValue("use_hd_transform", false, true);
+        embd.requireValue("with_learnable_separator", false, true);
+        embd.requireValue("hd_transform_order", "glb_sub", "sub_glb");
+        embd.requireValue("projection_cls", "linear", "mlp");
+        ConfigJson img = json.child("img_processor");
+        if (img != null) {
+            img.requireValue("name", "clip_vision_model", "clip_vision_model");
+            img.requireValue("layer_idx", -2, -2);
+            img.requireValue("type_feature", "patch", "patch");
+            img.requireValue("num_img_tokens", 144, 144);
+            ConfigJson vision = img.child("vision_config");
+            if (vision != null) {
+                vision.requireValue("hidden_act", "quick_gelu", "quick_gelu");
+                vision.requireValue("image_size", 224, 336);
+                vision.requireValue("patch_size", 32, 14);
+                vision.requireValue("num_channels", 3, 3);
+            }
+        }
     }
 
     private static RopeScaling ropeScaling(ConfigJson json, int headDim) {
