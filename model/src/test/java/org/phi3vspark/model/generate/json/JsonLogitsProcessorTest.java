@@ -116,7 +116,9 @@ class JsonLogitsProcessorTest {
             for (int budget = minimum; budget < minimum + 80; budget += 9) {
                 Output out = greedy(constraint, budget, randomModel(budget));
                 assertConforms(constraint.schema(), out, budget);
-                assertTrue(out.processor().closedEarly(), "random preferences keep strings open: " + out.text());
+                if (constraint == CHART_CONSTRAINT) { // its strings are unbounded: random preferences keep them open
+                    assertTrue(out.processor().closedEarly(), out.text());
+                }
             }
         }
     }
