@@ -45,7 +45,7 @@ public final class JsonLogitsProcessor implements LogitsProcessor {
     public void process(long[] generated, float[] logits) {
         catchUp(generated);
         if (ended || leftSchemaAt >= 0) {
-            keepOnly(logits, 0, true);
+            keepOnly(logits, kept, 0, true);
             return;
         }
         StateMask mask = constraint.mask(state);
@@ -55,7 +55,7 @@ public final class JsonLogitsProcessor implements LogitsProcessor {
             if (mask.inString()) {
                 maskInString(mask, logits);
             } else {
-                keepOnly(logits, copyToKept(mask.tokenIds()), mask.endAllowed());
+                keepOnly(logits, mask.tokenIds(), mask.tokenIds().length, mask.endAllowed());
             }
             return;
         }
@@ -155,23 +155,26 @@ public final class JsonLogitsProcessor implements LogitsProcessor {
             }
             safeKept = mask.allowsSafeTokens() && mask.shortestHere() == closest;
         }
+        Arrays.sort(kept, 0, count);
         if (!closedEarly) {
             closedEarly = budgetOverridesModel(mask, logits, count, safeKept);
         }
         if (safeKept) {
             maskInString(mask, logits);
-            Arrays.sort(kept, 0, count);
             for (int id : ids) {
                 if (Arrays.binarySearch(kept, 0, count, id) < 0) {
                     logits[id] = Float.NEGATIVE_INFINITY;
                 }
             }
         } else {
-            keepOnly(logits, count, mask.endAllowed());
+            keepOnly(logits, kept, count, mask.endAllowed());
         }
     }
 
-    /** Whether some allowed token that the budget removes beats (as greedy picks) every token it keeps. */
+    /**
+     * Whether some allowed token that the budget removes beats (as greedy picks) every token it keeps:
+     * {@code kept[0 .. keptCount)} (sorted), the end token if allowed, the string-safe tokens if {@code safeKept}.
+     */
     private boolean budgetOverridesModel(StateMask mask, float[] logits, int keptCount, boolean safeKept) {
         int best = -1;
         for (int i = 0; i < keptCount; i++) {
@@ -187,10 +190,8 @@ public final class JsonLogitsProcessor implements LogitsProcessor {
                 best = better(logits, best, safe[i]);
             }
         }
-        int[] keptSorted = Arrays.copyOf(kept, keptCount);
-        Arrays.sort(keptSorted);
         for (int id : mask.tokenIds()) {
-            if (Arrays.binarySearch(keptSorted, id) < 0 && better(logits, best, id) == id) {
+            if (Arrays.binarySearch(kept, 0, keptCount, id) < 0 && better(logits, best, id) == id) {
                 return true;
             }
         }
@@ -230,32 +231,27 @@ public final class JsonLogitsProcessor implements LogitsProcessor {
         }
     }
 
-    /** Keeps the logits of {@code kept[0 .. count)} (and of the end token if {@code end}); the rest -Infinity. */
-    private void keepOnly(float[] logits, int count, boolean end) {
-        ensureKeptCapacity(count + 1);
-        int n = count;
-        if (end) {
-            kept[n++] = endTokenId;
+    /** Keeps the logits of {@code ids[0 .. count)} (and of the end token if {@code end}); the rest -Infinity. */
+    private void keepOnly(float[] logits, int[] ids, int count, boolean end) {
+        if (keptValues.length < count) {
+            keptValues = new float[Math.max(count, keptValues.length * 2)];
         }
-        for (int i = 0; i < n; i++) {
-            keptValues[i] = logits[kept[i]];
+        for (int i = 0; i < count; i++) {
+            keptValues[i] = logits[ids[i]];
         }
+        float endValue = logits[endTokenId];
         Arrays.fill(logits, Float.NEGATIVE_INFINITY);
-        for (int i = 0; i < n; i++) {
-            logits[kept[i]] = keptValues[i];
+        for (int i = 0; i < count; i++) {
+            logits[ids[i]] = keptValues[i];
         }
-    }
-
-    private int copyToKept(int[] ids) {
-        ensureKeptCapacity(ids.length);
-        System.arraycopy(ids, 0, kept, 0, ids.length);
-        return ids.length;
+        if (end) {
+            logits[endTokenId] = endValue;
+        }
     }
 
     private void ensureKeptCapacity(int n) {
-        if (kept.length < n + 1) {
-            kept = Arrays.copyOf(kept, Math.max(n + 1, kept.length * 2));
-            keptValues = new float[kept.length];
+        if (kept.length < n) {
+            kept = Arrays.copyOf(kept, Math.max(n, kept.length * 2));
         }
     }
 }

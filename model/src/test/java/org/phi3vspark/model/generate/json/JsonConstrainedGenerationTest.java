@@ -108,7 +108,8 @@ class JsonConstrainedGenerationTest {
     @Test
     void outputThatAlreadyConformsIsIdentical() {
         String[] answers = {"{\"chart_type\": \"line\", \"title\": \"Visitors \u2014 2024\", \"x_label\": \"month\","
-                + " \"y_label\": \"visits (k)\", \"series\": [{\"name\": \"web\", \"points\": [{\"x\": \"Jan\", \"y\": 1.5},"
+                + " \"y_label\": \"visits (k)\", \"series\": [{\"name\": \"web\", \"points\": "
+                + "[{\"x\": \"Jan\", \"y\": 1.5},"
                 + " {\"x\": \"Feb\", \"y\": -2e3}]}, {\"name\": \"app \\\"beta\\\"\", \"points\": []}]}",
             "{\"invoice_id\":\"INV-0042\",\"status\":\"overdue\",\"paid\":false,\"line_count\":2,\"notes\":null,"
                 + "\"lines\":[{\"item\":\"bolts M4\",\"qty\":100,\"price\":0.05},{\"item\":\"\u00e9crou\",\"qty\":7,"

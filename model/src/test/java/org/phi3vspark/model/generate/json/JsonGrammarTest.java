@@ -80,8 +80,8 @@ class JsonGrammarTest {
     @Test
     void stringsAreValidJsonAndValidUtf8() {
         String string = type("string");
-        for (String good : new String[] {"\"\"", "\"a b\"", "\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"", "\"\\u00e9\\u4E2D\"",
-            "\"\u00e9\u4e2d\uD834\uDD1E\"", "\"\u007f\""}) {
+        for (String good : new String[] {"\"\"", "\"a b\"", "\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"",
+            "\"\\u00e9\\u4E2D\"", "\"\u00e9\u4e2d\uD834\uDD1E\"", "\"\u007f\""}) {
             assertTrue(accepts(string, good), good);
         }
         for (String bad : new String[] {"\"a\nb\"", "\"\\x\"", "\"\\ud83d\\ude00\"", "\"\\uDBFF\"", "\"\\u12\"",

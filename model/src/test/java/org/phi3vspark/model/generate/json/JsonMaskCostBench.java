@@ -88,8 +88,9 @@ class JsonMaskCostBench {
             }
             List<GenerationResult> results = model.generate(requests);
             long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
-            System.out.printf(Locale.ROOT, "%-7s batch %d %s: %4d mask calls, median %6.1f us, p95 %6.1f us, max %7.1f"
-                    + " us | decode %.2f ms/token constrained, %.2f unconstrained | %d grammar states, compile %.1f ms%n",
+            System.out.printf(Locale.ROOT, "%-7s batch %d %s: %4d mask calls, median %6.1f us, p95 %6.1f us, "
+                    + "max %7.1f us | decode %.2f ms/token constrained, %.2f unconstrained | %d grammar states, "
+                    + "compile %.1f ms%n",
                     name, batch, round == 0 ? "cold" : "warm", sorted.length, percentile(sorted, 0.5),
                     percentile(sorted, 0.95), sorted[sorted.length - 1] / 1e3, millisPerToken(results), freeMillis,
                     constraint.stateCount(), compileMillis);
