@@ -59,11 +59,6 @@ public final class JsonSchema {
         return SchemaValidator.validate(root, value, "$");
     }
 
-    /** The schema as given. */
-    public JsonObject json() {
-        return source.deepCopy();
-    }
-
     SchemaNode root() {
         return root;
     }

@@ -22,6 +22,9 @@ class JsonSchemaTest {
         assertEquals("$.properties.series.items: \"oneOf\" is not supported", error("""
                 {"type": "object", "properties": {"series": {"type": "array", "items": {"oneOf": []}}}}"""));
         assertEquals("$: \"pattern\" is not supported", error("{\"type\": \"string\", \"pattern\": \"a+\"}"));
+        assertEquals("$.properties.a", assertThrows(InvalidSchemaException.class, () -> JsonSchema.parse(
+                "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\", \"format\": \"date\"}}}"))
+                .path());
         assertEquals("$.properties[\"x-y\"]: \"$ref\" is not supported",
                 error("{\"type\": \"object\", \"properties\": {\"x-y\": {\"$ref\": \"#\"}}}"));
     }
