@@ -58,12 +58,17 @@ final class Sampler {
             mass += probs[r];
         }
         double u = random.nextDouble() * mass;
+        int lastPossible = 0;
         for (int r = 0; r < nucleus; r++) {
+            if (probs[r] > 0) {
+                lastPossible = r;
+            }
             u -= probs[r];
-            if (u <= 0) {
+            if (u <= 0 && probs[r] > 0) {
                 return order[r];
             }
         }
-        return order[nucleus - 1];
+        // rounding left a sliver of u: the last token that can be drawn at all, never a masked (-inf) one
+        return order[lastPossible];
     }
 }
