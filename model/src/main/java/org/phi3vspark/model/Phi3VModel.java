@@ -2,20 +2,28 @@ package org.phi3vspark.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.util.cuda.CudaUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.phi3vspark.model.config.ModelConfig;
 import org.phi3vspark.model.config.PreprocessorConfig;
+import org.phi3vspark.model.engine.Completion;
+import org.phi3vspark.model.engine.EngineOptions;
+import org.phi3vspark.model.engine.GenerationEngine;
+import org.phi3vspark.model.engine.ImageFeatureCache;
+import org.phi3vspark.model.engine.PromptEmbedder;
 import org.phi3vspark.model.generate.GenerationRequest;
 import org.phi3vspark.model.generate.GenerationResult;
-import org.phi3vspark.model.generate.Generator;
 import org.phi3vspark.model.image.ImageProcessor;
 import org.phi3vspark.model.io.Checkpoint;
 import org.phi3vspark.model.nn.ImageEmbedding;
+import org.phi3vspark.model.nn.KvCache;
 import org.phi3vspark.model.nn.Phi3Decoder;
 import org.phi3vspark.model.nn.WeightLoader;
 import org.phi3vspark.model.nn.WeightNames;
@@ -27,8 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Phi-3.5-vision-instruct loaded from a Hugging Face snapshot directory: the entry point of the model
  * module. Weights live in one NDManager for the model's lifetime, in float32 on CPU and float16 on a GPU
- * (bfloat16 checkpoints are converted while loading). Thread-safe: each generate call works in its own
- * sub-manager.
+ * (bfloat16 checkpoints are converted while loading). Requests run in a {@link GenerationEngine} ({@link
+ * #newEngine}); {@link #generate(List)} runs one to completion. Thread-safe: each engine and each generate call
+ * works in its own sub-manager.
  */
 public final class Phi3VModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Phi3VModel.class);
@@ -41,12 +50,14 @@ public final class Phi3VModel implements AutoCloseable {
     private final PromptBuilder promptBuilder;
     private final ImageProcessor imageProcessor;
     private final PreprocessorConfig preprocessor;
-    private final Generator generator;
     private final Phi3Decoder decoder;
     private final ImageEmbedding imageEmbedding;
+    private final PromptEmbedder embedder;
+    private final EngineOptions engineDefaults;
 
     private Phi3VModel(Path directory, ModelConfig config, String revision, NDManager manager, Phi3Tokenizer tokenizer,
-            PreprocessorConfig preprocessor, Phi3Decoder decoder, ImageEmbedding imageEmbedding) {
+            PreprocessorConfig preprocessor, Phi3Decoder decoder, ImageEmbedding imageEmbedding,
+            EngineOptions engineDefaults) {
         this.directory = directory;
         this.config = config;
         this.revision = revision;
@@ -57,7 +68,8 @@ public final class Phi3VModel implements AutoCloseable {
         this.imageProcessor = new ImageProcessor(preprocessor);
         this.decoder = decoder;
         this.imageEmbedding = imageEmbedding;
-        this.generator = new Generator(decoder, imageEmbedding, tokenizer);
+        this.embedder = new PromptEmbedder(decoder);
+        this.engineDefaults = engineDefaults;
     }
 
     /**
@@ -135,7 +147,7 @@ public final class Phi3VModel implements AutoCloseable {
             LOG.info("loaded {} on {} as {} in {} ms (revision {})", modelDir, device, dtype,
                     (System.nanoTime() - started) / 1_000_000, revision.substring(0, 12));
             return new Phi3VModel(modelDir, config, revision, manager, tokenizer, preprocessor,
-                    decoder, imageEmbedding);
+                    decoder, imageEmbedding, engineDefaults(device));
         } catch (RuntimeException e) {
             manager.close();
             tokenizer.close();
@@ -167,8 +179,56 @@ public final class Phi3VModel implements AutoCloseable {
         return Engine.getEngine("PyTorch").getGpuCount();
     }
 
+    /** The device's engine defaults: on a GPU sized by the memory left free once the weights are loaded. */
+    private static EngineOptions engineDefaults(Device device) {
+        if (!device.isGpu() || !CudaUtils.hasCuda()) {
+            return EngineOptions.cpuDefaults();
+        }
+        java.lang.management.MemoryUsage gpu = CudaUtils.getGpuMemory(device);
+        return EngineOptions.gpuDefaults(gpu.getMax() - gpu.getCommitted());
+    }
+
+    /** Engine settings for this device when none are given (see {@link EngineOptions#cpuDefaults}). */
+    public EngineOptions engineDefaults() {
+        return engineDefaults;
+    }
+
+    /** A new engine on this model, for a stream of requests; close it to free its caches. */
+    public <T> GenerationEngine<T> newEngine(EngineOptions options) {
+        return new GenerationEngine<>(decoder, imageEmbedding, tokenizer, manager, options);
+    }
+
+    /**
+     * Runs the requests to completion in an engine of the default settings; results in request order. The first
+     * failure is thrown (the others' work is dropped).
+     */
     public List<GenerationResult> generate(List<GenerationRequest> batch) {
-        return generator.generate(manager, batch);
+        return generate(batch, engineDefaults);
+    }
+
+    public List<GenerationResult> generate(List<GenerationRequest> batch, EngineOptions options) {
+        GenerationResult[] results = new GenerationResult[batch.size()];
+        try (GenerationEngine<Integer> engine = newEngine(options)) {
+            for (int i = 0; i < batch.size(); i++) {
+                engine.submit(batch.get(i), i);
+            }
+            while (!engine.idle()) {
+                for (Completion<Integer> c : engine.step()) {
+                    if (!c.ok()) {
+                        throw rethrown(c.failure());
+                    }
+                    results[c.tag()] = c.result();
+                }
+            }
+        }
+        return List.of(results);
+    }
+
+    private static RuntimeException rethrown(Throwable failure) {
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        return (RuntimeException) failure;
     }
 
     public GenerationResult generate(GenerationRequest request) {
@@ -218,8 +278,36 @@ public final class Phi3VModel implements AutoCloseable {
         return imageEmbedding;
     }
 
-    public Generator generator() {
-        return generator;
+    /**
+     * Decoder input rows of the whole prompt, [L, H] (token embeddings with the image features spliced in), owned
+     * by {@code owner}: to compare against reference embeddings.
+     */
+    public NDArray inputEmbeddings(NDManager owner, GenerationRequest request) {
+        try (ImageFeatureCache features = new ImageFeatureCache(imageEmbedding, owner, request.images().size())) {
+            return embedder.embed(owner, request, features);
+        }
+    }
+
+    /**
+     * Logits of the prompt at the given positions, [positions.length][vocab] float32, from one whole prefill of
+     * the prompt alone: for --dump-logits and for comparing against reference logits.
+     */
+    public float[][] promptLogits(GenerationRequest request, int[] positions) {
+        int length = request.prompt().length();
+        try (NDManager scratch = manager.newSubManager();
+                KvCache cache = new KvCache(scratch, decoder.kvLayout(), 1, length, KvCache.Ledger.NONE);
+                NDScope scope = new NDScope()) {
+            NDArray embeddings = inputEmbeddings(scratch, request);
+            boolean longFactors = decoder.rope().usesLongFactors(length);
+            NDArray hidden = decoder.forward(embeddings.expandDims(0), cache, 0, new int[] {0},
+                    new boolean[] {longFactors}).get(0); // [L, H]
+            float[][] rows = new float[positions.length][];
+            for (int i = 0; i < positions.length; i++) {
+                rows[i] = decoder.logits(hidden.get(positions[i])).toFloatArray();
+            }
+            scope.suppressNotUsedWarning();
+            return rows;
+        }
     }
 
     /** The manager that owns the weights; generation works in sub-managers of it. */

@@ -62,7 +62,7 @@ class GoldenModelTest {
             if (!c.images().isEmpty()) {
                 checkVision(c, tensors, manager);
             }
-            NDArray embeddings = model.generator().inputEmbeddings(manager, request);
+            NDArray embeddings = model.inputEmbeddings(manager, request);
             int length = (int) embeddings.getShape().get(0);
             float[] actual = embeddings.toFloatArray();
             int hidden = model.config().hiddenSize();
@@ -78,7 +78,7 @@ class GoldenModelTest {
         int[] positions = GoldenSet.ints(json.getAsJsonArray("logits_positions"));
         int[] withLast = java.util.Arrays.copyOf(positions, positions.length + 1);
         withLast[positions.length] = c.prompt().length() - 1;
-        float[][] logits = model.generator().promptLogits(model.manager(), request, withLast);
+        float[][] logits = model.promptLogits(request, withLast);
         try (SafetensorsFile tensors = SafetensorsFile.open(c.dir().resolve(json.get("tensors").getAsString()))) {
             assertClose(floats(tensors, "logits_last"), logits[positions.length], LOGIT_TOLERANCE, "logits_last");
             float[] at = floats(tensors, "logits_at_positions");

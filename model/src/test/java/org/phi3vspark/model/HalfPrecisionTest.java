@@ -34,7 +34,7 @@ class HalfPrecisionTest {
         String checkpoint = c.json().get("checkpoint").getAsString();
         try (Phi3VModel half = Phi3VModel.load(GoldenSet.checkpoint(checkpoint), Device.cpu(), DataType.FLOAT16)) {
             var request = new GoldenCase(c.id(), c.dir(), c.json(), half, c.prompt(), c.images()).request();
-            float[] logits = half.generator().promptLogits(half.manager(), request, new int[] {c.prompt().length() - 1})[0];
+            float[] logits = half.promptLogits(request, new int[] {c.prompt().length() - 1})[0];
             try (SafetensorsFile tensors = SafetensorsFile.open(c.dir().resolve("tensors.safetensors"))) {
                 FloatBuffer reference = tensors.readFloat32("logits_last");
                 double worst = 0;

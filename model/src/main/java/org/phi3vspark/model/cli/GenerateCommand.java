@@ -95,7 +95,7 @@ public final class GenerateCommand implements Callable<Integer> {
             GenerationRequest request = RequestBuilder.of(phi).build(decoded, conversation(), crops, config);
             Prompt prompt = request.prompt();
             if (dumpLogits != null) {
-                float[] logits = phi.generator().promptLogits(phi.manager(), request,
+                float[] logits = phi.promptLogits(request,
                         new int[] {prompt.length() - 1})[0];
                 SafetensorsWriter.create().putFloat32("logits", new long[] {logits.length}, logits).write(dumpLogits);
             }

@@ -4,16 +4,16 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /** Chooses the next token from float32 logits: argmax, or temperature → top-k → top-p → softmax → draw. */
-final class Sampler {
+public final class Sampler {
     private final GenerationConfig config;
     private final SplittableRandom random;
 
-    Sampler(GenerationConfig config) {
+    public Sampler(GenerationConfig config) {
         this.config = config;
         this.random = new SplittableRandom(config.seed());
     }
 
-    int next(float[] logits) {
+    public int next(float[] logits) {
         return config.isGreedy() ? argmax(logits) : sample(logits);
     }
 

@@ -80,16 +80,9 @@ public final class Phi3Decoder {
         return embedTokens.getDevice();
     }
 
-    public int numLayers() {
-        return layers.size();
-    }
-
-    public int numKeyValueHeads() {
-        return config.numKeyValueHeads();
-    }
-
-    public int headDim() {
-        return config.headDim();
+    /** The shape and dtype of this decoder's KV cache rows. */
+    public KvCache.Layout kvLayout() {
+        return new KvCache.Layout(layers.size(), config.numKeyValueHeads(), config.headDim(), dtype());
     }
 
     /** Token embeddings [n, H]; negative ids (image placeholders) read row 0 and are overwritten later. */
