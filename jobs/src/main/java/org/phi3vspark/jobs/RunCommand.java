@@ -77,7 +77,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--master", description = "Spark master when not set by spark-submit. Default: local[*].")
     String master;
 
-    @Option(names = "--conf", description = "Spark setting KEY=VALUE, e.g. spark.phi3v.batchSize=8. Repeatable.")
+    @Option(names = "--conf", description = "Spark setting KEY=VALUE, e.g. spark.phi3v.maxRunning=8. Repeatable.")
     Map<String, String> conf = new LinkedHashMap<>();
 
     @Override

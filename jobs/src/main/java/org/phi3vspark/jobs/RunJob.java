@@ -107,8 +107,7 @@ public final class RunJob {
                 (toRun + pipeline.settings().itemsPerPartition() - 1) / pipeline.settings().itemsPerPartition(),
                 Math.min(toRun, spark.sparkContext().defaultParallelism())));
         ProgressCounters counters = ProgressCounters.register(spark.sparkContext());
-        Dataset<Row> results = pipeline.infer(todo.withWork(todo.work().repartition(partitions)), runId, runDate,
-                counters);
+        Dataset<Row> results = pipeline.infer(pipeline.grouped(todo, partitions), runId, runDate, counters);
         Dataset<Row> table = results.select(outputColumns(plan.passthrough()));
 
         spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
@@ -197,7 +196,7 @@ public final class RunJob {
         Path summaryPath = new Path(new Path(output, RUNS_DIR), runId + ".json");
         RunSummary s = new RunSummary(runId, started.toString(), finished.toString(), seconds, o.input(), output,
                 o.model(), revision, o.mode().id(), settings, manifestRows, planned, skipped, rows, ok, rows - ok,
-                taskCounts, stageCounts, promptTokens, outputTokens,
+                taskCounts, stageCounts, promptTokens, counters.reusedPromptTokens().value(), outputTokens,
                 generateSeconds > 0 ? outputTokens / generateSeconds : 0.0, counters.modelCalls().value(),
                 counters.modelLoads().value(), summaryPath.toString());
         writeText(spark, summaryPath, toJson(s));

@@ -2,12 +2,17 @@ package org.phi3vspark.jobs;
 
 import java.util.List;
 
-/** What a run did; printed at the end and written as JSON to {@code <output>/_phi3v_runs/<run_id>.json}. */
+/**
+ * What a run did; printed at the end and written as JSON to {@code <output>/_phi3v_runs/<run_id>.json}. Row and
+ * token counts come from the written table; {@code reusedPromptTokens} (prompt tokens copied from a prefix shared
+ * with another task of the item instead of prefilled), {@code modelCalls} (engine steps and requests retried
+ * alone) and {@code modelLoads} from the executors' counters, which a retried Spark task counts again.
+ */
 public record RunSummary(String runId, String startedAt, String finishedAt, double seconds, String input,
                          String output, String model, String modelRevision, String mode, List<TaskSettings> tasks,
                          long manifestRows, long requestsPlanned, long requestsSkipped, long rowsWritten, long ok,
                          long errors, List<TaskCount> byTask, List<StageCount> errorsByStage, long promptTokens,
-                         long outputTokens, double outputTokensPerSecond, long modelCalls, long modelLoads,
+                         long reusedPromptTokens, long outputTokens, double outputTokensPerSecond, long modelCalls, long modelLoads,
                          String summaryPath) {
 
     /** Settings of one task as run. */
@@ -25,8 +30,8 @@ public record RunSummary(String runId, String startedAt, String finishedAt, doub
 
     public String oneLine() {
         return String.format(java.util.Locale.ROOT,
-                "run %s: %d rows written (%d ok, %d errors), %d skipped as already done, %.1f s, %d output tokens;"
-                        + " table %s; summary %s", runId, rowsWritten, ok, errors, requestsSkipped, seconds,
-                outputTokens, output, summaryPath);
+                "run %s: %d rows written (%d ok, %d errors), %d skipped as already done, %.1f s, %d output tokens,"
+                        + " %d prompt tokens reused from shared prefixes; table %s; summary %s", runId, rowsWritten, ok,
+                errors, requestsSkipped, seconds, outputTokens, reusedPromptTokens, output, summaryPath);
     }
 }

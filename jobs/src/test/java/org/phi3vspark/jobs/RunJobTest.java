@@ -196,6 +196,20 @@ class RunJobTest {
         assertEquals("n1", firstRows.where("item_id = 'g1'").first().getAs("note"));
     }
 
+    /**
+     * caption and about_note of g1 (twice), g2 and multi begin with the same image blocks: one request per distinct
+     * prefix prefills it, the other five copy it.
+     */
+    @Test
+    void tasksOfAnItemShareItsImagePrefix() {
+        List<Row> ok = firstRows.where("status = 'ok'").collectAsList();
+        int fewestImageTokens = ok.stream().mapToInt(r -> r.<Integer>getAs("image_tokens")).min().orElseThrow();
+        long promptTokens = ok.stream().mapToLong(r -> r.<Integer>getAs("prompt_tokens")).sum();
+        assertEquals(8, ok.size());
+        assertTrue(first.reusedPromptTokens() >= 5L * fewestImageTokens, "reused " + first.reusedPromptTokens());
+        assertTrue(first.reusedPromptTokens() < promptTokens);
+    }
+
     @Test
     void modelLoadedOncePerExecutorJvm() {
         assertEquals(1, LoadedModels.loadCount(model.toString(), Device.cpu()));

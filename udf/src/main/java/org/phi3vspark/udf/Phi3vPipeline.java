@@ -32,10 +32,11 @@ import org.phi3vspark.udf.task.TaskRegistry;
  *   <li>{@link #plan}: manifest rows → work rows (one per row and task; URIs stat-ed once, content and request
  *       keys, the row's conversation checked), after checking the manifest against the tasks on the driver;</li>
  *   <li>{@link #withoutDone}: drop the requests that already have an ok row in a results table;</li>
+ *   <li>{@link #grouped}: spread the work over partitions, the tasks of an item together;</li>
  *   <li>{@link #infer}: work rows → result rows, in {@code mapPartitions} on the executors.</li>
  * </ol>
  *
- * All three are lazy Spark plans; nothing runs until the caller writes or collects the result.
+ * All are lazy Spark plans; nothing runs until the caller writes or collects the result.
  *
  * @param model    which model, resolved on the driver ({@link ModelRef#resolve})
  * @param tasks    the task presets, custom tasks and per-run overrides included
@@ -107,6 +108,17 @@ public record Phi3vPipeline(SparkSession spark, ModelRef model, TaskRegistry tas
                 .select(key).distinct();
         Dataset<Row> work = plan.work();
         return plan.withWork(work.join(done, work.col(key).equalTo(done.col(key)), "left_anti"));
+    }
+
+    /**
+     * The plan's work in {@code partitions} Spark partitions with every task of an item in the same partition, next
+     * to each other (range partitioning on the content key, then sorted within each partition): the engine then
+     * runs the item's images through the vision tower once and prefills the prompt they share once.
+     */
+    public Plan grouped(Plan plan, int partitions) {
+        Column key = functions.col(WorkSchema.CONTENT_KEY.name());
+        return plan.withWork(plan.work().repartitionByRange(partitions, key)
+                .sortWithinPartitions(key, functions.col(WorkSchema.ITEM_ID.name())));
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
+import org.phi3vspark.model.engine.EngineOptions;
 import org.phi3vspark.model.generate.GenerationConfig;
 import org.phi3vspark.model.text.ChatMessage;
 import org.phi3vspark.udf.conf.DevicePolicy;
@@ -37,17 +38,24 @@ class ConfAndSchemaTest {
 
     @Test
     void settingsAreValidatedNamingTheKey() {
-        Phi3vConf.Settings s = Phi3vConf.from(new SparkConf(false).set("spark.phi3v.batchSize", "8")
+        Phi3vConf.Settings s = Phi3vConf.from(new SparkConf(false).set("spark.phi3v.maxRunning", "8")
+                .set("spark.phi3v.kvBudgetMiB", "2048").set("spark.phi3v.sharePrefixes", "false")
                 .set("spark.phi3v.device", "cpu"));
-        assertEquals(8, s.batchSize());
+        assertEquals(8, s.maxRunning());
         assertEquals(DevicePolicy.CPU, s.device());
         assertEquals(3, s.maxConsecutiveModelFailures());
+        EngineOptions engine = s.engineOptions(EngineOptions.cpuDefaults());
+        assertEquals(new EngineOptions(2048L << 20, 8, EngineOptions.CPU_PREFILL_CHUNK, false), engine,
+                "set values replace the device's defaults, 0 keeps them");
         var bad = assertThrows(IllegalArgumentException.class,
-                () -> Phi3vConf.from(new SparkConf(false).set("spark.phi3v.batchSize", "0")));
-        assertTrue(bad.getMessage().contains("spark.phi3v.batchSize"));
+                () -> Phi3vConf.from(new SparkConf(false).set("spark.phi3v.prefetchRequests", "0")));
+        assertTrue(bad.getMessage().contains("spark.phi3v.prefetchRequests"));
+        var notBoolean = assertThrows(IllegalArgumentException.class,
+                () -> Phi3vConf.from(new SparkConf(false).set("spark.phi3v.sharePrefixes", "yes")));
+        assertTrue(notBoolean.getMessage().contains("true or false"));
         var typo = assertThrows(IllegalArgumentException.class,
-                () -> Phi3vConf.from(new SparkConf(false).set("spark.phi3v.batchsize", "4")));
-        assertTrue(typo.getMessage().contains("spark.phi3v.batchsize"));
+                () -> Phi3vConf.from(new SparkConf(false).set("spark.phi3v.maxrunning", "4")));
+        assertTrue(typo.getMessage().contains("spark.phi3v.maxrunning"));
         assertThrows(IllegalArgumentException.class,
                 () -> Phi3vConf.from(new SparkConf(false).set("spark.phi3v.device", "tpu")));
         assertThrows(IllegalArgumentException.class,

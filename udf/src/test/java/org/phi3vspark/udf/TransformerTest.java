@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -49,16 +51,17 @@ class TransformerTest {
                 .setImageCol("path").setNumCrops(1).setMaxNewTokens(3);
         Dataset<Row> out = t.transform(df);
         assertEquals(t.transformSchema(schema), out.schema());
-        List<Row> rows = out.collectAsList();
+        // rows come out as their requests finish: found by their input columns
+        Map<String, Row> rows = out.collectAsList().stream().collect(Collectors.toMap(r -> r.getAs("topic"), r -> r));
         assertEquals(3, rows.size());
-        assertEquals("sales", rows.get(0).getAs("topic"));
-        assertEquals("ok", rows.get(0).getAs("status"));
-        assertEquals("ok", rows.get(1).getAs("status"));
-        assertEquals("error", rows.get(2).getAs("status"));
-        assertEquals("read", rows.get(2).getAs("error_stage"));
-        assertTrue(((String) rows.get(2).getAs("error")).contains("missing.png"));
-        assertEquals(1, (Integer) rows.get(0).getAs("num_crops"));
-        assertTrue((Integer) rows.get(0).getAs("output_tokens") <= 3);
+        assertEquals(images.get(0).toString(), rows.get("sales").getAs("path"));
+        assertEquals("ok", rows.get("sales").getAs("status"));
+        assertEquals("ok", rows.get("trains").getAs("status"));
+        assertEquals("error", rows.get("none").getAs("status"));
+        assertEquals("read", rows.get("none").getAs("error_stage"));
+        assertTrue(((String) rows.get("none").getAs("error")).contains("missing.png"));
+        assertEquals(1, (Integer) rows.get("sales").getAs("num_crops"));
+        assertTrue((Integer) rows.get("sales").getAs("output_tokens") <= 3);
 
         var clash = assertThrows(IllegalArgumentException.class,
                 () -> t.transformSchema(schema.add("status", DataTypes.StringType)));

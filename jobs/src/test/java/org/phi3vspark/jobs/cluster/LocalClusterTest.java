@@ -93,8 +93,8 @@ class LocalClusterTest {
         sparkConf.put("spark.task.maxFailures", "2");
         // Hand tasks to whichever executor is free (both get inference tasks) instead of waiting for locality.
         sparkConf.put("spark.locality.wait", "0s");
-        sparkConf.put("spark.phi3v.batchSize", "1");
-        sparkConf.put("spark.phi3v.prefetchBatches", "0");
+        sparkConf.put("spark.phi3v.maxRunning", "1");
+        sparkConf.put("spark.phi3v.prefetchRequests", "1");
         sparkConf.put("spark.phi3v.itemsPerPartition", "3");
         sparkConf.put("spark.hadoop.fs.failonce.impl", FailOnceFileSystem.class.getName());
         sparkConf.put("spark.hadoop." + FailOnceFileSystem.DIR_KEY, tmp.resolve("failonce").toString());

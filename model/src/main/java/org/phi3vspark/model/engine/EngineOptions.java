@@ -18,7 +18,7 @@ public record EngineOptions(long kvBudgetBytes, int maxRunning, int prefillChunk
     public static final int CPU_PREFILL_CHUNK = 512;
     /** GPU: half the device memory free once the weights are loaded; the rest is working memory and headroom. */
     public static final double GPU_KV_SHARE_OF_FREE = 0.5;
-    public static final int GPU_MAX_RUNNING = 64;
+    public static final int GPU_MAX_RUNNING = 32;
     public static final int GPU_PREFILL_CHUNK = 2048;
 
     public EngineOptions {

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.spark.SparkConf;
+import org.phi3vspark.model.engine.EngineOptions;
 import scala.Tuple2;
 
 /**
@@ -38,12 +39,30 @@ public final class Phi3vConf {
         }
     }
 
-    public static final Entry<Integer> BATCH_SIZE = new Entry<>("spark.phi3v.batchSize", 4,
-            "Requests per batched generate call. Larger batches use the GPU better and need more memory.",
-            Integer::valueOf, v -> v >= 1, "an integer >= 1");
-    public static final Entry<Integer> PREFETCH_BATCHES = new Entry<>("spark.phi3v.prefetchBatches", 1,
-            "Batches read, decoded and preprocessed ahead while the model generates (0 = no overlap).",
+    public static final Entry<Integer> MAX_RUNNING = new Entry<>("spark.phi3v.maxRunning", 0,
+            "Sequences the engine runs at once (being prefilled or decoding together); a finished one leaves at once"
+                    + " and a waiting request takes its slot. More keeps a GPU busier and needs more KV memory."
+                    + " 0 = the device's default: " + EngineOptions.CPU_MAX_RUNNING + " on CPU, "
+                    + EngineOptions.GPU_MAX_RUNNING + " on a GPU.",
             Integer::valueOf, v -> v >= 0, "an integer >= 0");
+    public static final Entry<Integer> KV_BUDGET_MIB = new Entry<>("spark.phi3v.kvBudgetMiB", 0,
+            "The most the engine's KV caches may hold, in MiB, per Spark task: running sequences, prompts being"
+                    + " prefilled and cached shared prefixes. Requests wait for room; one that cannot fit alone is an"
+                    + " error row. 0 = the device's default: " + (EngineOptions.CPU_KV_BUDGET_BYTES >> 20)
+                    + " on CPU; on a GPU half the memory free once the weights are loaded.",
+            Integer::valueOf, v -> v >= 0, "an integer >= 0");
+    public static final Entry<Integer> PREFILL_CHUNK = new Entry<>("spark.phi3v.prefillChunk", 0,
+            "Prompt tokens prefilled per engine step while other sequences decode, so that a long prompt does not"
+                    + " stall them (with nothing decoding a prompt is prefilled whole). 0 = the device's default: "
+                    + EngineOptions.CPU_PREFILL_CHUNK + " on CPU, " + EngineOptions.GPU_PREFILL_CHUNK + " on a GPU.",
+            Integer::valueOf, v -> v >= 0, "an integer >= 0");
+    public static final Entry<Boolean> SHARE_PREFIXES = new Entry<>("spark.phi3v.sharePrefixes", true,
+            "Requests with the same images and the same prompt up to the last image (the tasks of an item) prefill"
+                    + " that prefix once and share its KV cache; each prefills only its own question.",
+            Phi3vConf::parseBoolean, v -> true, "true or false");
+    public static final Entry<Integer> PREFETCH_REQUESTS = new Entry<>("spark.phi3v.prefetchRequests", 4,
+            "Requests read, decoded and preprocessed ahead of the engine while the model runs.",
+            Integer::valueOf, v -> v >= 1, "an integer >= 1");
     public static final Entry<Integer> PREFETCH_THREADS = new Entry<>("spark.phi3v.prefetchThreads", 2,
             "Threads per task that read, decode and preprocess images.",
             Integer::valueOf, v -> v >= 1 && v <= 64, "an integer from 1 to 64");
@@ -76,20 +95,35 @@ public final class Phi3vConf {
                     + " 256 on a GPU.",
             Integer::valueOf, v -> v >= 0, "an integer >= 0");
 
-    public static final List<Entry<?>> ALL = List.of(BATCH_SIZE, PREFETCH_BATCHES, PREFETCH_THREADS, DEVICE,
-            MAX_IMAGE_PIXELS, MAX_IMAGE_BYTES, ITEMS_PER_PARTITION, PROGRESS_INTERVAL, MAX_CONSECUTIVE_MODEL_FAILURES,
-            ATTENTION_BLOCK_MIB);
+    public static final List<Entry<?>> ALL = List.of(MAX_RUNNING, KV_BUDGET_MIB, PREFILL_CHUNK, SHARE_PREFIXES,
+            PREFETCH_REQUESTS, PREFETCH_THREADS, DEVICE, MAX_IMAGE_PIXELS, MAX_IMAGE_BYTES, ITEMS_PER_PARTITION,
+            PROGRESS_INTERVAL, MAX_CONSECUTIVE_MODEL_FAILURES, ATTENTION_BLOCK_MIB);
 
     private static final String PREFIX = "spark.phi3v.";
 
     /** Parsed settings; serializable so that tasks carry them to executors. */
-    public record Settings(int batchSize, int prefetchBatches, int prefetchThreads, DevicePolicy device,
-                           long maxImagePixels, long maxImageBytes, int itemsPerPartition,
-                           int progressIntervalSeconds, int maxConsecutiveModelFailures, int attentionBlockMiB)
-            implements Serializable {
+    public record Settings(int maxRunning, int kvBudgetMiB, int prefillChunk, boolean sharePrefixes,
+                           int prefetchRequests, int prefetchThreads, DevicePolicy device, long maxImagePixels,
+                           long maxImageBytes, int itemsPerPartition, int progressIntervalSeconds,
+                           int maxConsecutiveModelFailures, int attentionBlockMiB) implements Serializable {
 
         public static Settings defaults() {
             return from(new SparkConf(false));
+        }
+
+        /** The engine settings: the device's defaults where a setting is 0. */
+        public EngineOptions engineOptions(EngineOptions deviceDefaults) {
+            EngineOptions o = deviceDefaults.withSharePrefixes(sharePrefixes);
+            if (maxRunning > 0) {
+                o = o.withMaxRunning(maxRunning);
+            }
+            if (kvBudgetMiB > 0) {
+                o = o.withKvBudgetBytes((long) kvBudgetMiB << 20);
+            }
+            if (prefillChunk > 0) {
+                o = o.withPrefillChunk(prefillChunk);
+            }
+            return o;
         }
     }
 
@@ -105,10 +139,19 @@ public final class Phi3vConf {
                         + ALL.stream().map(Entry::key).toList());
             }
         }
-        return new Settings(BATCH_SIZE.read(conf), PREFETCH_BATCHES.read(conf), PREFETCH_THREADS.read(conf),
+        return new Settings(MAX_RUNNING.read(conf), KV_BUDGET_MIB.read(conf), PREFILL_CHUNK.read(conf),
+                SHARE_PREFIXES.read(conf), PREFETCH_REQUESTS.read(conf), PREFETCH_THREADS.read(conf),
                 DEVICE.read(conf), MAX_IMAGE_PIXELS.read(conf), MAX_IMAGE_BYTES.read(conf),
                 ITEMS_PER_PARTITION.read(conf), PROGRESS_INTERVAL.read(conf), MAX_CONSECUTIVE_MODEL_FAILURES.read(conf),
                 ATTENTION_BLOCK_MIB.read(conf));
+    }
+
+    /** "true" or "false", nothing else (Boolean.parseBoolean would read a typo as false). */
+    private static Boolean parseBoolean(String s) {
+        if (!s.equalsIgnoreCase("true") && !s.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("not a boolean: " + s);
+        }
+        return Boolean.valueOf(s);
     }
 
     public static String markdownTable() {

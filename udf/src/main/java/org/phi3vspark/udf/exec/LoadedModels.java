@@ -8,15 +8,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.phi3vspark.model.Phi3VModel;
+import org.phi3vspark.model.engine.Completion;
+import org.phi3vspark.model.engine.EngineOptions;
+import org.phi3vspark.model.engine.GenerationEngine;
 import org.phi3vspark.model.generate.GenerationRequest;
 import org.phi3vspark.model.generate.GenerationResult;
 
 /**
  * The models loaded in this JVM: one per (model directory, device), shared by every task that runs on the
- * executor. (The on-disk copies of remote snapshots are {@link org.phi3vspark.udf.snapshot.ModelCache}.) Tasks on the same model take turns in generate (one GPU runs one batch at a
- * time; on CPU, PyTorch already uses every core for one batch). Models stay loaded for the JVM's life, which
- * is the executor's.
+ * executor. (The on-disk copies of remote snapshots are {@link org.phi3vspark.udf.snapshot.ModelCache}.) Each task
+ * runs its own engine; tasks on the same model take turns, one engine step or generate call at a time (one GPU runs
+ * one batch at a time; on CPU, PyTorch already uses every core for one). Models stay loaded for the JVM's life,
+ * which is the executor's.
  */
 public final class LoadedModels {
 
@@ -58,7 +63,17 @@ public final class LoadedModels {
             return generateCalls.get();
         }
 
-        public List<GenerationResult> generate(List<GenerationRequest> batch) {
+        /** Runs the requests to completion in an engine of their own (a request retried alone). */
+        public List<GenerationResult> generate(List<GenerationRequest> batch, EngineOptions options) {
+            return locked(m -> m.generate(batch, options));
+        }
+
+        /** One step of a task's engine, in turn with the other tasks on this model. */
+        public <T> List<Completion<T>> step(GenerationEngine<T> engine) {
+            return locked(m -> engine.step());
+        }
+
+        private <R> R locked(Function<Phi3VModel, R> call) {
             generateLock.lock();
             try {
                 Phi3VModel m = model;
@@ -68,7 +83,7 @@ public final class LoadedModels {
                             + " task was using it");
                 }
                 generateCalls.incrementAndGet();
-                return m.generate(batch);
+                return call.apply(m);
             } finally {
                 generateLock.unlock();
             }
@@ -115,7 +130,7 @@ public final class LoadedModels {
         return l == null ? 0 : l.loads();
     }
 
-    /** Generate calls made by this JVM on this model (0 when never loaded). */
+    /** Engine steps and generate calls made by this JVM on this model (0 when never loaded). */
     public static long generateCalls(String modelDir, Device device) {
         Loaded l = MODELS.get(key(modelDir, device));
         return l == null ? 0 : l.generateCalls();

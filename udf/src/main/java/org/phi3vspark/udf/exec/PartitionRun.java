@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.TaskCompletionListener;
+import org.phi3vspark.model.engine.Completion;
+import org.phi3vspark.model.engine.GenerationEngine;
 import org.phi3vspark.model.generate.GenerationRequest;
 import org.phi3vspark.model.generate.GenerationResult;
 import org.phi3vspark.model.generate.RequestBuilder;
@@ -41,15 +43,17 @@ import org.phi3vspark.udf.task.ParsedOutput;
 
 /**
  * One partition's run. The task thread pulls work rows from Spark (Spark's iterators belong to the task thread)
- * and hands them to a small pool that reads, decodes and preprocesses; the task thread keeps up to
- * (1 + prefetchBatches) batches in flight, so the next batch is being prepared while the model generates.
- * Rows come out in input order.
+ * and hands them to a small pool that reads, decodes and preprocesses up to {@code prefetchRequests} of them ahead;
+ * prepared requests go, in input order, into the partition's {@link GenerationEngine} while it wants more
+ * (back-pressure: its queue holds at most maxRunning), and the task thread steps the engine. Rows come out in
+ * completion order, not input order: a request's row as soon as it finishes (an item that fails before the model,
+ * as soon as it is prepared).
  *
  * <p>Failures: an item's fault (unreadable, undecodable, an invalid conversation, a request the model rejects,
- * unparseable output) is its error row. When a batch fails, each of its requests is retried alone; a request that
- * still fails because of the model ({@link ModelFailures}) is an error row with stage {@code model}, and after
- * {@code maxConsecutiveModelFailures} of those in a row the task fails with {@link ModelFailedException}. Only a
- * successful generate call yields an ok row.
+ * unparseable output) is its error row. A request that fails in a step it shared with others is retried alone; a
+ * request that still fails because of the model ({@link ModelFailures}) is an error row with stage {@code model},
+ * and after {@code maxConsecutiveModelFailures} of those in a row the task fails with {@link ModelFailedException}.
+ * Only a finished generation yields an ok row.
  */
 final class PartitionRun implements Iterator<Row> {
 
@@ -57,9 +61,9 @@ final class PartitionRun implements Iterator<Row> {
     private final Iterator<Row> input;
     private final Deque<Future<Prepared>> pending = new ArrayDeque<>();
     private final Deque<Row> out = new ArrayDeque<>();
-    private final int capacity;
     private ExecutorService pool;
     private LoadedModels.Loaded model;
+    private GenerationEngine<Prepared> engine;
     private RequestBuilder requests;
     private ImageReader reader;
     private ImageDecoder decoder;
@@ -70,17 +74,16 @@ final class PartitionRun implements Iterator<Row> {
     PartitionRun(InferencePartition fn, Iterator<Row> input) {
         this.fn = fn;
         this.input = input;
-        this.capacity = fn.settings().batchSize() * (1 + fn.settings().prefetchBatches());
     }
 
     @Override
     public boolean hasNext() {
         while (out.isEmpty()) {
-            if (pending.isEmpty() && !input.hasNext()) {
+            if (pending.isEmpty() && !input.hasNext() && (engine == null || engine.idle())) {
                 close();
                 return false;
             }
-            runNextBatch();
+            advance();
         }
         return true;
     }
@@ -101,6 +104,7 @@ final class PartitionRun implements Iterator<Row> {
         String localModel = fn.model().localDir(fn.hadoopConf().get()).toString();
         model = LoadedModels.get(localModel, dev, (long) fn.settings().attentionBlockMiB() << 20,
                 c == null ? null : () -> c.modelLoads().add(1));
+        engine = model.model().newEngine(fn.settings().engineOptions(model.model().engineDefaults()));
         requests = RequestBuilder.of(model.model());
         device = dev.toString();
         reader = new ImageReader(fn.hadoopConf().get(), fn.settings().maxImageBytes());
@@ -130,41 +134,58 @@ final class PartitionRun implements Iterator<Row> {
             pending.clear();
             pool.shutdownNow();
         }
+        if (engine != null) {
+            engine.close();
+        }
     }
 
-    /** Submits items for preparation until {@code limit} are pending or the input is exhausted. */
-    private void fill(int limit) {
-        while (pending.size() < limit && input.hasNext()) {
+    /** Feeds the engine, then runs one engine step and turns what finished into rows. */
+    private void advance() {
+        if (model == null) {
+            start();
+        }
+        feed();
+        if (engine.idle()) {
+            return;
+        }
+        List<Completion<Prepared>> finished;
+        long t0 = System.nanoTime();
+        try {
+            finished = model.step(engine);
+        } finally {
+            countModelCall(t0);
+        }
+        for (Completion<Prepared> c : finished) {
+            out.add(c.ok() ? succeeded(c.tag(), c.result()) : failed(c));
+        }
+    }
+
+    /**
+     * Submits prepared requests in input order while the engine wants more: those already prepared, or, when the
+     * engine has nothing else to do, the next one as soon as it is. Items that failed before the model become their
+     * error rows here.
+     */
+    private void feed() {
+        fill();
+        while (!pending.isEmpty() && engine.wantsMore() && (pending.peekFirst().isDone() || engine.idle())) {
+            Prepared p = await(pending.removeFirst());
+            if (p.failure() != null) {
+                out.add(errorRow(p, p.failure().stage(), p.failure().getMessage()));
+            } else {
+                engine.submit(p.request(), p);
+            }
+            fill();
+        }
+    }
+
+    /** Submits work rows for preparation until prefetchRequests are pending or the input is exhausted. */
+    private void fill() {
+        while (pending.size() < fn.settings().prefetchRequests() && input.hasNext()) {
             Row row = input.next();
             WorkItem item = WorkSchema.LAYOUT.decode(row);
             Row passthrough = RowLayout.passthroughOf(row);
             pending.addLast(pool.submit(() -> prepare(item, passthrough)));
         }
-    }
-
-    private void runNextBatch() {
-        if (model == null) {
-            start();
-        }
-        fill(capacity);
-        List<Prepared> batch = new ArrayList<>();
-        while (batch.size() < fn.settings().batchSize() && !pending.isEmpty()) {
-            batch.add(await(pending.removeFirst()));
-        }
-        // prepared while the model generates: prefetchBatches batches ahead (0 = strictly one batch at a time)
-        fill(fn.settings().batchSize() * fn.settings().prefetchBatches());
-        Row[] rows = new Row[batch.size()];
-        List<Integer> ready = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            Prepared p = batch.get(i);
-            if (p.failure() != null) {
-                rows[i] = errorRow(p, p.failure().stage(), p.failure().getMessage());
-            } else {
-                ready.add(i);
-            }
-        }
-        generate(batch, ready, rows);
-        Collections.addAll(out, rows);
     }
 
     private Prepared await(Future<Prepared> f) {
@@ -178,57 +199,39 @@ final class PartitionRun implements Iterator<Row> {
         }
     }
 
-    /**
-     * Batched generate; if the batch fails, each request is retried alone so that only the failing one becomes an
-     * error row. Result rows are built outside the try: a failure while building a row must neither re-run the
-     * model for the whole batch nor count rows twice.
-     */
-    private void generate(List<Prepared> batch, List<Integer> ready, Row[] rows) {
-        if (ready.isEmpty()) {
-            return;
+    private Row succeeded(Prepared p, GenerationResult result) {
+        consecutiveModelFailures = 0;
+        if (fn.counters() != null) {
+            fn.counters().reusedPromptTokens().add(result.reusedPromptTokens());
         }
-        List<GenerationResult> results;
-        try {
-            results = call(ready.stream().map(i -> batch.get(i).request()).toList());
-        } catch (RuntimeException | OutOfMemoryError batchFailure) {
-            if (ready.size() == 1) {
-                int i = ready.get(0);
-                rows[i] = generateFailure(batch.get(i), batchFailure);
-                return;
-            }
-            for (int i : ready) {
-                GenerationResult r;
-                try {
-                    r = call(List.of(batch.get(i).request())).get(0);
-                } catch (RuntimeException | OutOfMemoryError single) {
-                    rows[i] = generateFailure(batch.get(i), single);
-                    continue;
-                }
-                rows[i] = resultRow(batch.get(i), r);
-            }
-            return;
-        }
-        for (int k = 0; k < ready.size(); k++) {
-            int i = ready.get(k);
-            rows[i] = resultRow(batch.get(i), results.get(k));
-        }
+        return resultRow(p, result);
     }
 
-    private List<GenerationResult> call(List<GenerationRequest> batch) {
+    /**
+     * A request that failed in a step shared with others is retried alone, so that only a request that fails by
+     * itself becomes an error row.
+     */
+    private Row failed(Completion<Prepared> c) {
+        Prepared p = c.tag();
+        if (c.alone()) {
+            return generateFailure(p, c.failure());
+        }
+        GenerationResult r;
         long t0 = System.nanoTime();
         try {
-            List<GenerationResult> r = model.generate(batch);
-            if (r.size() != batch.size()) {
-                throw new IllegalStateException("model returned " + r.size() + " results for " + batch.size()
-                        + " requests");
-            }
-            consecutiveModelFailures = 0;
-            return r;
+            r = model.generate(List.of(p.request()), engine.options()).get(0);
+        } catch (RuntimeException | OutOfMemoryError single) {
+            return generateFailure(p, single);
         } finally {
-            if (fn.counters() != null) {
-                fn.counters().modelCalls().add(1);
-                fn.counters().generateMillis().add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-            }
+            countModelCall(t0);
+        }
+        return succeeded(p, r);
+    }
+
+    private void countModelCall(long startNanos) {
+        if (fn.counters() != null) {
+            fn.counters().modelCalls().add(1);
+            fn.counters().generateMillis().add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         }
     }
 
