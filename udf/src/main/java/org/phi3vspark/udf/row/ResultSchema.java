@@ -67,7 +67,7 @@ public final class ResultSchema {
             r -> r.outcome().tokens().output(), "Generated tokens.");
     public static final Column<ResultRow, Long> LATENCY_MS = R.add("latency_ms", Codec.LONG,
             r -> r.timings().latencyMs(), "Time spent on this item, rounded: read_ms + image_decode_ms +"
-                    + " preprocess_ms + prefill_ms + decode_ms (not the time it waited for the rest of its batch).");
+                    + " preprocess_ms + prefill_ms + decode_ms (not the time it waited in the engine's queue).");
     public static final Column<ResultRow, Double> READ_MS = R.add("read_ms", Codec.DOUBLE,
             r -> r.timings().readMs(), "Reading the item's image files.");
     public static final Column<ResultRow, Double> IMAGE_DECODE_MS = R.add("image_decode_ms", Codec.DOUBLE,
@@ -75,10 +75,12 @@ public final class ResultSchema {
     public static final Column<ResultRow, Double> PREPROCESS_MS = R.add("preprocess_ms", Codec.DOUBLE,
             r -> r.timings().preprocessMs(), "HD transform and normalisation of the images, prompt tokenization.");
     public static final Column<ResultRow, Double> PREFILL_MS = R.add("prefill_ms", Codec.DOUBLE,
-            r -> r.timings().prefillMs(), "The model's prefill of this request: vision tower and prompt.");
+            r -> r.timings().prefillMs(), "The model's prefill work for this request: vision tower and prompt."
+                    + " A prefix shared by the tasks of an item (the prompt up to its last image) counts for the request"
+                    + " that computed it; the others count copying it and prefilling their own question.");
     public static final Column<ResultRow, Double> DECODE_MS = R.add("decode_ms", Codec.DOUBLE,
-            r -> r.timings().decodeMs(), "The model's decode of this request, from the first shared decode step to"
-                    + " its last token.");
+            r -> r.timings().decodeMs(), "From the request joining the engine's running batch to its last token"
+                    + " (wall time, shared with the sequences decoding alongside).");
     public static final Column<ResultRow, String> MODEL = R.add("model", Codec.STRING,
             r -> r.provenance().model(), "Model location as given (--model).");
     public static final Column<ResultRow, String> MODEL_REVISION = R.add("model_revision", Codec.STRING,
