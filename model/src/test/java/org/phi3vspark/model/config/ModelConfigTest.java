@@ -193,6 +193,8 @@ class ModelConfigTest {
             JsonObject vc = new JsonObject();
             vc.addProperty("hidden_size", 50);
             vc.addProperty("num_attention_heads", 3);
+            vc.addProperty("image_size", 336); // the values this runtime implements, so the heads check is reached
+            vc.addProperty("patch_size", 14);
             o.getAsJsonObject("img_processor").add("vision_config", vc);
         });
         assertMentions(assertThrows(CheckpointException.class, () -> ModelConfig.load(vision)), vision,
