@@ -27,8 +27,9 @@ import org.phi3vspark.model.text.Phi3Tokenizer;
  * head, image blocks) is a shared prefix: requests with the same tokens and the same images by content (every
  * task of an item) compute its keys and values once, in a cache entry, and copy them; each request then
  * prefills only its own suffix, at positions after the prefix, which attend to the copied ones exactly as in a
- * whole prefill. Vision features are cached per image content and num_crops. A request is prefilled into a
- * staging row of its own and copied into the running batch when its first token is out.
+ * whole prefill. Vision features are cached per image content and num_crops. A prompt whose prefill fits the
+ * step is prefilled straight into its row of the running batch; one that takes several steps (admitted while
+ * others decode) goes into a staging row of its own, copied into the batch when its first token is out.
  *
  * <p>Memory: every KV cache (running batch, staging rows, shared prefixes) is counted ({@link KvMemory});
  * a request is admitted only if what all admitted requests may need, growth of the batch included, fits the
@@ -148,6 +149,7 @@ public final class GenerationEngine<T> implements AutoCloseable {
                 continue;
             }
             waiting.removeFirst();
+            s.mayStage = !decoding.isEmpty(); // with nothing decoding, this step prefills it whole, in place
             if (key != null) {
                 s.reusedPrefix = shared != null;
                 s.prefix = shared != null ? shared
@@ -159,16 +161,16 @@ public final class GenerationEngine<T> implements AutoCloseable {
 
     /**
      * Whether admitting {@code s} keeps the worst case within the budget: the batch grown to a row for every
-     * admitted sequence at the longest one's need, a staging row for every prompt not yet prefilled, the cached
-     * prefixes and a new one for {@code s}.
+     * admitted sequence at the longest one's need, a staging row for every prompt that may take several steps,
+     * the cached prefixes and a new one for {@code s}.
      */
     private boolean fits(Sequence<T> s, long newPrefixBytes) {
         int rows = prefilling.size() + decoding.size() + 1;
         int capacity = s.need();
-        long staging = KvCache.bytes(layout, 1, s.promptLength);
+        long staging = decoding.isEmpty() ? 0 : KvCache.bytes(layout, 1, s.promptLength);
         for (Sequence<T> p : prefilling) {
             capacity = Math.max(capacity, p.need());
-            staging += KvCache.bytes(layout, 1, p.promptLength);
+            staging += stagingReserve(p);
         }
         for (Sequence<T> d : decoding) {
             capacity = Math.max(capacity, d.need());
@@ -189,9 +191,13 @@ public final class GenerationEngine<T> implements AutoCloseable {
         return larger + larger / layout.layers();
     }
 
+    /** The staging row reserved for a prefilling sequence that may take several steps and has not joined yet. */
+    private long stagingReserve(Sequence<T> p) {
+        return p.mayStage ? KvCache.bytes(layout, 1, p.promptLength) : 0;
+    }
+
     private IllegalArgumentException tooLarge(Sequence<T> s) {
-        long alone = batchPeak(1, s.need()) + KvCache.bytes(layout, 1, s.promptLength)
-                + KvCache.bytes(layout, 1, s.prefixLength);
+        long alone = batchPeak(1, s.need()) + KvCache.bytes(layout, 1, s.prefixLength);
         return new IllegalArgumentException("the request needs " + mib(alone) + " MiB of KV cache (a row of "
                 + s.need() + " tokens: prompt " + s.promptLength + " + max_new_tokens "
                 + s.request.config().maxNewTokens() + ", and its prefill), more than the KV budget of "
@@ -206,7 +212,9 @@ public final class GenerationEngine<T> implements AutoCloseable {
 
     /**
      * Prefills admitted sequences in order: at most prefillChunk tokens while others decode, else all of them. A
-     * sequence whose prompt is done joins the batch; a failure to join is the batch's, not the sequence's.
+     * prompt that fits what is left of the step goes straight into the next row of the batch; one that does not
+     * goes into a staging row and joins the batch when done. Making room in the batch is the batch's failure, not
+     * the sequence's.
      */
     private void prefill() {
         int budget = decoding.isEmpty() ? Integer.MAX_VALUE : options.prefillChunk();
@@ -218,6 +226,9 @@ public final class GenerationEngine<T> implements AutoCloseable {
                 continue; // failed with the prefix it shared
             }
             long started = System.nanoTime();
+            if (s.job == null && s.staging == null && remainingPrefill(s) <= budget) {
+                placeInBatch(s);
+            }
             try {
                 budget -= advance(s, budget);
             } catch (RuntimeException | OutOfMemoryError e) {
@@ -240,7 +251,7 @@ public final class GenerationEngine<T> implements AutoCloseable {
         PrefixCache.Entry prefix = s.prefix;
         if (prefix != null && !prefix.ready) {
             if (prefix.job == null) {
-                prefix.job = new PrefillJob(prefix.cache, embed(s, 0, s.prefixLength), 0, s.longPrompt);
+                prefix.job = new PrefillJob(prefix.cache, 0, embed(s, 0, s.prefixLength), 0, s.longPrompt);
             }
             used += prefix.job.run(decoder, budget);
             if (!prefix.job.done()) {
@@ -264,21 +275,47 @@ public final class GenerationEngine<T> implements AutoCloseable {
             if (s.finished()) {
                 prefilling.remove(s);
                 finish(s);
+            } else if (s.inPlace) {
+                prefilling.remove(s);
+                decoding.add(s); // into the row it was prefilled in: the next one, no other joined since
+                s.decodeStartNanos = System.nanoTime();
             }
         }
         return used;
     }
 
-    /** A staging row holding the shared prefix (copied) and a job for the rest of the prompt. */
+    /** Prompt tokens s still has to prefill, its shared prefix included if nobody has computed it yet. */
+    private int remainingPrefill(Sequence<T> s) {
+        PrefixCache.Entry prefix = s.prefix;
+        int own = s.promptLength - (prefix == null ? 0 : s.prefixLength);
+        if (prefix == null || prefix.ready) {
+            return own;
+        }
+        return own + (prefix.job == null ? s.prefixLength : prefix.job.remaining());
+    }
+
+    /** Gives s the next row of the batch (growing the batch if needed), to prefill in place within this step. */
+    private void placeInBatch(Sequence<T> s) {
+        if (batch == null || batch.rows() <= decoding.size() || batch.capacity() < s.need()) {
+            growBatch();
+        }
+        s.inPlace = true;
+    }
+
+    /**
+     * The row s prefills its own suffix into, holding the shared prefix (copied) first: its row of the batch, or a
+     * staging row; and the job for the suffix.
+     */
     private void startSuffix(Sequence<T> s) {
-        s.staging = new KvCache(manager, layout, 1, s.promptLength, memory);
+        KvCache target = s.inPlace ? batch : (s.staging = new KvCache(manager, layout, 1, s.promptLength, memory));
+        int row = s.inPlace ? decoding.size() : 0;
         int from = 0;
         if (s.prefix != null) {
-            s.staging.copyRow(s.prefix.cache, 0, 0, s.prefixLength);
+            target.copyRow(s.prefix.cache, 0, row, s.prefixLength);
             from = s.prefixLength;
             releasePrefix(s);
         }
-        s.job = new PrefillJob(s.staging, embed(s, from, s.promptLength), from, s.longPrompt);
+        s.job = new PrefillJob(target, row, embed(s, from, s.promptLength), from, s.longPrompt);
     }
 
     /** Input rows of prompt positions [from, to) of s. */
@@ -311,7 +348,7 @@ public final class GenerationEngine<T> implements AutoCloseable {
         long staging = 0;
         for (Sequence<T> p : prefilling) {
             capacity = Math.max(capacity, p.need());
-            staging += KvCache.bytes(layout, 1, p.promptLength);
+            staging += stagingReserve(p);
         }
         for (Sequence<T> d : decoding) {
             capacity = Math.max(capacity, d.need());

@@ -7,12 +7,13 @@ import org.phi3vspark.model.nn.KvCache;
 import org.phi3vspark.model.nn.Phi3Decoder;
 
 /**
- * Prefills prompt rows into row 0 of a cache, a chunk at a time: rows [0, T) of {@code embeddings} are positions
+ * Prefills prompt rows into one row of a cache, a chunk at a time: rows [0, T) of {@code embeddings} are positions
  * start .. start + T − 1, and each chunk attends to everything written before it, so a prefill in chunks is the
  * same computation as one in a single pass. Owns the embeddings and frees them when done.
  */
 final class PrefillJob implements AutoCloseable {
     private final KvCache target;
+    private final int row;
     private final NDArray embeddings; // [T, H]
     private final int start;
     private final boolean longFactors;
@@ -20,8 +21,9 @@ final class PrefillJob implements AutoCloseable {
     private int done;
     private float[] lastLogits;
 
-    PrefillJob(KvCache target, NDArray embeddings, int start, boolean longFactors) {
+    PrefillJob(KvCache target, int row, NDArray embeddings, int start, boolean longFactors) {
         this.target = target;
+        this.row = row;
         this.embeddings = embeddings;
         this.start = start;
         this.longFactors = longFactors;
@@ -36,7 +38,7 @@ final class PrefillJob implements AutoCloseable {
         }
         try (NDScope scope = new NDScope()) {
             NDArray chunk = embeddings.get(new NDIndex("{}:{}", done, done + n)).expandDims(0); // [1, n, H]
-            NDArray out = decoder.forward(chunk, target, 0, new int[] {start + done}, new boolean[] {longFactors});
+            NDArray out = decoder.forward(chunk, target, row, new int[] {start + done}, new boolean[] {longFactors});
             NDScope.register(out); // the forward's output belongs to no scope of its own
             NDArray hidden = out.get(0); // [n, H]
             if (done + n == length) {
@@ -53,6 +55,10 @@ final class PrefillJob implements AutoCloseable {
 
     boolean done() {
         return done == length;
+    }
+
+    int remaining() {
+        return length - done;
     }
 
     /** Float32 logits of the last row, once done. */

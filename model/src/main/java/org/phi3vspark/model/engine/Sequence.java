@@ -14,8 +14,9 @@ import org.phi3vspark.model.nn.KvCache;
 import org.phi3vspark.model.text.Phi3Tokenizer;
 
 /**
- * One request in the engine: waiting, then prefilling (its shared prefix, then its own suffix, into a staging
- * cache), then decoding in a row of the running batch, then done. Holds the tokens so far, why it stopped, and
+ * One request in the engine: waiting, then prefilling (its shared prefix, then its own suffix, straight into its
+ * row of the running batch, or into a staging row when it takes several steps), then decoding in a row of the
+ * running batch, then done. Holds the tokens so far, why it stopped, and
  * the time the model spent on it.
  */
 final class Sequence<T> {
@@ -31,7 +32,9 @@ final class Sequence<T> {
 
     PrefixCache.Entry prefix; // the shared prefix it copies, or null
     boolean reusedPrefix; // the prefix was computed for another request
-    KvCache staging; // [1, promptLength] while its suffix is prefilled
+    boolean mayStage; // admitted while others decode: its prompt may take several steps, in a staging row
+    boolean inPlace; // prefilled straight into its row of the running batch, within one step
+    KvCache staging; // [1, promptLength] while a prompt that takes several steps is prefilled
     PrefillJob job; // its suffix prefill, once started
 
     long[] generated = new long[0];

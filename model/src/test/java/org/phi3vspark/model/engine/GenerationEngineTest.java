@@ -135,8 +135,8 @@ class GenerationEngineTest {
         GenerationRequest first = requests.get(0);
         int length = first.prompt().length();
         int prefix = new Sequence<>(0, 0, first, false).prefixLength;
-        // what the first request may hold alone: its batch row while it grows, its staging row, its prefix
-        long oneRequest = (long) ((length + 12) * perToken * 1.5) + (long) (length + prefix) * perToken;
+        // what the first request holds alone: its row of the batch (while the batch grows) and its prefix
+        long oneRequest = (long) ((length + 12) * perToken * 1.5) + (long) prefix * perToken;
         long budget = Math.max(1 << 20, (long) (2.2 * oneRequest));
         Map<Integer, GenerationResult> roomy = run(requests, model.engineDefaults());
         try (GenerationEngine<Integer> engine = model.newEngine(model.engineDefaults().withKvBudgetBytes(budget))) {
