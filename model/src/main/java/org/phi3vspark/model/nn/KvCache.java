@@ -98,15 +98,68 @@ public final class KvCache implements AutoCloseable {
         layerTensor.close();
     }
 
-    /** Writes k, v [kvHeads, T, d] of one sequence at positions start .. start + T − 1 of its row. */
-    void write(int layer, int row, int start, NDArray k, NDArray v) {
-        long t = k.getShape().get(1);
-        if (start + t > capacity) {
-            throw new IllegalStateException("KV cache overflow: position " + (start + t) + " > capacity " + capacity);
+    /**
+     * Where one forward pass writes its new keys and values: row row0 + b at positions start[b] .. start[b] + T − 1.
+     * A decode step (one new token per row, several rows) writes every row with one scatter per layer instead of a
+     * copy per row.
+     */
+    Slots slots(NDManager scratch, int row0, int[] start, int t) {
+        return new Slots(scratch, row0, start, t);
+    }
+
+    final class Slots implements AutoCloseable {
+        private final int row0;
+        private final int[] start;
+        private final int t;
+        private final NDArray rowIndex; // [B] int64 for a decode step's scatter, else null
+        private final NDArray positionIndex;
+
+        private Slots(NDManager scratch, int row0, int[] start, int t) {
+            for (int s : start) {
+                if (s + t > capacity) {
+                    throw new IllegalStateException("KV cache overflow: position " + (s + t) + " > capacity " + capacity);
+                }
+            }
+            this.row0 = row0;
+            this.start = start.clone();
+            this.t = t;
+            if (t == 1 && start.length > 1) {
+                long[] rowsOf = new long[start.length];
+                long[] positions = new long[start.length];
+                for (int b = 0; b < start.length; b++) {
+                    rowsOf[b] = row0 + b;
+                    positions[b] = start[b];
+                }
+                rowIndex = scratch.create(rowsOf).toDevice(keys[0].getDevice(), false);
+                positionIndex = scratch.create(positions).toDevice(keys[0].getDevice(), false);
+            } else {
+                rowIndex = null;
+                positionIndex = null;
+            }
         }
-        NDIndex slot = new NDIndex("{}, :, {}:{}, :", row, start, start + t);
-        keys[layer].set(slot, k);
-        values[layer].set(slot, v);
+
+        /** Writes layer {@code layer}'s k, v [B, kvHeads, T, d]. */
+        void write(int layer, NDArray k, NDArray v) {
+            if (rowIndex != null) {
+                NDIndex slots = new NDIndex("{}, :, {}, :", rowIndex, positionIndex);
+                keys[layer].set(slots, k.squeeze(2)); // [B, kvHeads, d] at (row b, position start[b])
+                values[layer].set(slots, v.squeeze(2));
+                return;
+            }
+            for (int b = 0; b < start.length; b++) {
+                NDIndex slot = new NDIndex("{}, :, {}:{}, :", row0 + b, start[b], start[b] + t);
+                keys[layer].set(slot, k.get(b));
+                values[layer].set(slot, v.get(b));
+            }
+        }
+
+        @Override
+        public void close() {
+            if (rowIndex != null) {
+                rowIndex.close();
+                positionIndex.close();
+            }
+        }
     }
 
     /** Keys of rows [from, to) over positions [0, length): [to − from, kvHeads, length, d]. */

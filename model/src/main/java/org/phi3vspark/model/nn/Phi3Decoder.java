@@ -112,11 +112,12 @@ public final class Phi3Decoder {
         NDArray cos = cosSin.get(0).toDevice(x.getDevice(), false); // [B, 1, T, d]
         NDArray sin = cosSin.get(1).toDevice(x.getDevice(), false);
         NDArray h = x;
-        try (Attention.CausalMask mask = new Attention.CausalMask(manager, start, t, x.getDataType())) {
+        try (Attention.CausalMask mask = new Attention.CausalMask(manager, start, t, x.getDataType());
+                KvCache.Slots slots = cache.slots(manager, cacheRow0, start, t)) {
             for (int l = 0; l < layers.size(); l++) {
                 NDArray next;
                 try (NDScope scope = new NDScope()) {
-                    next = layer(layers.get(l), l, h, cos, sin, cache, cacheRow0, start, mask);
+                    next = layer(layers.get(l), l, h, cos, sin, cache, slots, cacheRow0, mask);
                     NDScope.unregister(next);
                 }
                 if (h != x) {
@@ -141,16 +142,16 @@ public final class Phi3Decoder {
     }
 
     /** One pre-norm block: h + attention(norm(h)), then + mlp(norm(·)). h: [B, T, H] → [B, T, H]. */
-    private NDArray layer(Layer layer, int l, NDArray h, NDArray cos, NDArray sin, KvCache cache, int cacheRow0,
-            int[] start, Attention.CausalMask mask) {
+    private NDArray layer(Layer layer, int l, NDArray h, NDArray cos, NDArray sin, KvCache cache,
+            KvCache.Slots slots, int cacheRow0, Attention.CausalMask mask) {
         NDArray residual = h.add(attention(layer, l, Layers.rmsNorm(h, layer.inputNorm(), config.rmsNormEps()),
-                cos, sin, cache, cacheRow0, start, mask));
+                cos, sin, cache, slots, cacheRow0, mask));
         return residual.addi(mlp(layer, Layers.rmsNorm(residual, layer.postAttentionNorm(), config.rmsNormEps())));
     }
 
     /** Causal self-attention over the cache. x: [B, T, H] → [B, T, H]. */
     private NDArray attention(Layer layer, int l, NDArray x, NDArray cos, NDArray sin, KvCache cache,
-            int cacheRow0, int[] start, Attention.CausalMask mask) {
+            KvCache.Slots slots, int cacheRow0, Attention.CausalMask mask) {
         long b = x.getShape().get(0);
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
@@ -161,9 +162,7 @@ public final class Phi3Decoder {
         NDArray q = LongRope.apply(splitHeads(parts.get(0), heads, d), cos, sin).muli((float) (1 / Math.sqrt(d)));
         NDArray k = LongRope.apply(splitHeads(parts.get(1), kvHeads, d), cos, sin); // [B, kvHeads, T, d]
         NDArray v = splitHeads(parts.get(2), kvHeads, d);
-        for (int row = 0; row < b; row++) {
-            cache.write(l, cacheRow0 + row, start[row], k.get(row), v.get(row));
-        }
+        slots.write(l, k, v);
         int keyLength = mask.keyLength();
         NDArray keys = cache.keys(l, cacheRow0, cacheRow0 + (int) b, keyLength); // [B, kvHeads, S, d]
         NDArray values = cache.values(l, cacheRow0, cacheRow0 + (int) b, keyLength);
