@@ -165,17 +165,34 @@ public final class GenerationEngine<T> implements AutoCloseable {
      * the cached prefixes and a new one for {@code s}.
      */
     private boolean fits(Sequence<T> s, long newPrefixBytes) {
-        int rows = prefilling.size() + decoding.size() + 1;
-        int capacity = s.need();
-        long staging = decoding.isEmpty() ? 0 : KvCache.bytes(layout, 1, s.promptLength);
+        Need need = admittedNeed(s);
+        return batchPeak(need.rows(), need.capacity()) + need.stagingBytes() + prefixes.bytes() + newPrefixBytes
+                <= options.kvBudgetBytes();
+    }
+
+    /** What the admitted sequences may need at once: a batch row each, the longest row, the staging rows. */
+    private record Need(int rows, int capacity, long stagingBytes) {
+    }
+
+    /** The admitted sequences' need, with {@code candidate} admitted too when it is not null. */
+    private Need admittedNeed(Sequence<T> candidate) {
+        int rows = prefilling.size() + decoding.size();
+        int capacity = 0;
+        long staging = 0;
+        if (candidate != null) {
+            rows++;
+            capacity = candidate.need();
+            // admitted now it may take several steps, in a staging row, only if others decode
+            staging = decoding.isEmpty() ? 0 : KvCache.bytes(layout, 1, candidate.promptLength);
+        }
         for (Sequence<T> p : prefilling) {
             capacity = Math.max(capacity, p.need());
-            staging += stagingReserve(p);
+            staging += p.mayStage ? KvCache.bytes(layout, 1, p.promptLength) : 0;
         }
         for (Sequence<T> d : decoding) {
             capacity = Math.max(capacity, d.need());
         }
-        return batchPeak(rows, capacity) + staging + prefixes.bytes() + newPrefixBytes <= options.kvBudgetBytes();
+        return new Need(rows, capacity, staging);
     }
 
     /**
@@ -189,11 +206,6 @@ public final class GenerationEngine<T> implements AutoCloseable {
         }
         long larger = Math.max(now, KvCache.bytes(layout, rows, capacity));
         return larger + larger / layout.layers();
-    }
-
-    /** The staging row reserved for a prefilling sequence that may take several steps and has not joined yet. */
-    private long stagingReserve(Sequence<T> p) {
-        return p.mayStage ? KvCache.bytes(layout, 1, p.promptLength) : 0;
     }
 
     private IllegalArgumentException tooLarge(Sequence<T> s) {
@@ -343,25 +355,17 @@ public final class GenerationEngine<T> implements AutoCloseable {
      * maxRunning) where the budget leaves room, so that a stream of joins does not copy the batch each time.
      */
     private void growBatch() {
-        int admitted = decoding.size() + prefilling.size();
-        int capacity = 0;
-        long staging = 0;
-        for (Sequence<T> p : prefilling) {
-            capacity = Math.max(capacity, p.need());
-            staging += stagingReserve(p);
-        }
-        for (Sequence<T> d : decoding) {
-            capacity = Math.max(capacity, d.need());
-        }
-        int rows = admitted;
+        Need need = admittedNeed(null);
+        int rows = need.rows();
         int doubled = Math.min(options.maxRunning(), 2 * (batch == null ? 1 : batch.rows()));
-        if (doubled > rows && batchPeak(doubled, capacity) + staging + prefixes.bytes() <= options.kvBudgetBytes()) {
+        if (doubled > rows && batchPeak(doubled, need.capacity()) + need.stagingBytes() + prefixes.bytes()
+                <= options.kvBudgetBytes()) {
             rows = doubled;
         }
         if (batch == null) {
-            batch = new KvCache(manager, layout, rows, capacity, memory);
+            batch = new KvCache(manager, layout, rows, need.capacity(), memory);
         } else {
-            batch.resize(rows, capacity, decoding.size());
+            batch.resize(rows, need.capacity(), decoding.size());
         }
     }
 
