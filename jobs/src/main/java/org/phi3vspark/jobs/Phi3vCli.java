@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 /**
  * Entry point of bin/phi3v and of spark-submit ({@code --class org.phi3vspark.jobs.Phi3vCli}).
- * Subcommands: run (the batch job), generate (one request), bench (timing of one request), demo and sql.
+ * Subcommands: run (the batch job), generate (one request), bench (timing of one request or a workload), demo and sql.
  */
 @Command(name = "phi3v", mixinStandardHelpOptions = true, version = "phi3v-spark 0.1.0",
         description = "Phi-3.5-vision-instruct over image datasets with Spark.",

@@ -64,8 +64,8 @@ public final class LoadedModels {
         }
 
         /** Runs the requests to completion in an engine of their own (a request retried alone). */
-        public List<GenerationResult> generate(List<GenerationRequest> batch, EngineOptions options) {
-            return locked(m -> m.generate(batch, options));
+        public List<GenerationResult> generate(List<GenerationRequest> requests, EngineOptions options) {
+            return locked(m -> m.generate(requests, options));
         }
 
         /** One step of a task's engine, in turn with the other tasks on this model. */

@@ -47,7 +47,7 @@ public record ResultRow(Provenance provenance, Item item, Request request, Outco
     public record Timings(Double readMs, Double imageDecodeMs, Double preprocessMs, Double prefillMs,
                           Double decodeMs) {
 
-        /** The stages' sum: time spent on this item, not waiting for the other requests of its batch. */
+        /** The stages' sum: time spent on this item, not waiting in the engine's queue. */
         public Long latencyMs() {
             double sum = 0;
             for (Double d : new Double[] {readMs, imageDecodeMs, preprocessMs, prefillMs, decodeMs}) {
