@@ -12,7 +12,8 @@ import java.util.List;
  * Measures this process's memory while something runs: peak resident memory (the kernel's own high-water
  * mark, what {@code /usr/bin/time -v} reports), and, sampled every few milliseconds, the peak outside the
  * Java heap (native tensors, the weights on CPU) and the GPU memory in use. Linux only; elsewhere the
- * figures are -1.
+ * figures are -1. "Outside the heap" is resident memory minus the committed Java heap: a lower bound of
+ * native memory (committed heap pages need not be resident), close to it once native memory dominates.
  */
 public final class MemoryMeter implements AutoCloseable {
     private static final Path STATUS = Path.of("/proc/self/status");
