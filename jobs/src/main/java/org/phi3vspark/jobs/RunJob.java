@@ -24,12 +24,13 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.phi3vspark.udf.Phi3vPipeline;
+import org.phi3vspark.udf.conf.Phi3vConf;
+import org.phi3vspark.udf.conf.TableFormat;
 import org.phi3vspark.udf.exec.ModelFailedException;
 import org.phi3vspark.udf.exec.ProgressCounters;
 import org.phi3vspark.udf.plan.ManifestLayout;
@@ -41,8 +42,8 @@ import org.phi3vspark.udf.task.TaskRegistry;
 
 /**
  * The batch job: read and check the manifest, plan one request per item and task, drop requests already done,
- * run the partition function, write the partitioned Parquet table, then count what was written into the run
- * summary. Everything that can be wrong with the configuration or the manifest is checked before the first
+ * run the partition function, write the results table (Parquet or Delta, see {@link ResultsTable}), then count
+ * what was written into the run summary. Everything that can be wrong with the configuration or the manifest is checked before the first
  * executor task.
  */
 public final class RunJob {
@@ -87,6 +88,9 @@ public final class RunJob {
                     + (layout.task() ? " with no task value" : "") + "; name at least one task, e.g. --tasks caption");
         }
         String output = qualified(spark, o.output());
+        TableFormat format = o.tableFormat() != null ? o.tableFormat()
+                : Phi3vConf.TABLE_FORMAT.read(spark.sparkContext().getConf());
+        ResultsTable resultsTable = ResultsTable.forWriting(spark, output, format);
 
         spark.sparkContext().setJobDescription("phi3v " + runId + ": plan");
         Dataset<Row> work = plan.work();
@@ -94,8 +98,8 @@ public final class RunJob {
         long manifestRows = manifest.empty() ? 0 : manifest.rows().count();
         long planned = work.count();
         Phi3vPipeline.Plan todo = plan;
-        if (o.mode() == WriteMode.SKIP_DONE && tableExists(spark, output)) {
-            todo = pipeline.withoutDone(plan, output);
+        if (o.mode() == WriteMode.SKIP_DONE && resultsTable.exists()) {
+            todo = pipeline.withoutDone(plan, resultsTable.read(ResultSchema.SCHEMA));
             todo.work().persist(StorageLevel.MEMORY_AND_DISK());
         }
         long toRun = todo == plan ? planned : todo.work().count();
@@ -111,31 +115,26 @@ public final class RunJob {
                 counters);
         Dataset<Row> table = results.select(outputColumns(plan.passthrough()));
 
-        spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
-        CommitLeftovers.clear(spark.sparkContext().hadoopConfiguration(), output, log);
         spark.sparkContext().setJobDescription("phi3v " + runId + ": generate and write " + toRun + " rows");
         ProgressReporter progress = new ProgressReporter(spark.sparkContext(), counters, toRun,
                 pipeline.settings().progressIntervalSeconds(), log);
+        ResultsTable.Commit commit;
         try {
-            table.write()
-                    .mode(o.mode() == WriteMode.OVERWRITE ? SaveMode.Overwrite : SaveMode.Append)
-                    .option("partitionOverwriteMode", "static")
-                    .partitionBy(ResultSchema.PARTITION_COLUMNS.toArray(new String[0]))
-                    .parquet(output);
+            commit = resultsTable.write(table, o.mode(), runId, log);
         } catch (Exception e) {
             // Scala code throws checked IOExceptions too (a failed job commit), hence Exception.
             throw ModelFailedException.findIn(e)
                     .<RuntimeException>map(cause -> new ModelFailedException("run " + runId + " stopped because the"
                             + " model failed, not the input; no row of this run was written. " + cause, e))
-                    .orElseGet(() -> WriteFailure.of(output, e));
+                    .orElseGet(() -> WriteFailure.of(resultsTable, e));
         } finally {
             progress.close();
             spark.sparkContext().setJobDescription(null);
             work.unpersist();
             todo.work().unpersist();
         }
-        return summarize(spark, o, registry, plan.tasksUsed(), runId, started, output, model.shown(),
-                model.revision(), manifestRows, planned, planned - toRun, counters);
+        return summarize(spark, o, registry, plan.tasksUsed(), runId, started, resultsTable, commit, model.revision(),
+                manifestRows, planned, planned - toRun, counters);
     }
 
     private static Column[] outputColumns(StructType pass) {
@@ -151,10 +150,11 @@ public final class RunJob {
     }
 
     private static RunSummary summarize(SparkSession spark, RunOptions o, TaskRegistry registry, Set<String> tasks,
-                                        String runId, Instant started, String output, String modelDir,
-                                        String revision, long manifestRows, long planned, long skipped,
-                                        ProgressCounters counters) {
-        List<Row> groups = spark.read().schema(ResultSchema.SCHEMA).parquet(output)
+                                        String runId, Instant started, ResultsTable results,
+                                        ResultsTable.Commit commit, String revision, long manifestRows, long planned,
+                                        long skipped, ProgressCounters counters) {
+        String output = results.path();
+        List<Row> groups = commit.rows()
                 .where(functions.col(ResultSchema.RUN_ID.name()).equalTo(runId))
                 .groupBy(ResultSchema.TASK.name(), ResultSchema.STATUS.name(), ResultSchema.ERROR_STAGE.name())
                 .agg(functions.count(functions.lit(1)), functions.sum("prompt_tokens"), functions.sum("output_tokens"))
@@ -196,7 +196,7 @@ public final class RunJob {
         double generateSeconds = counters.generateMillis().value() / 1000.0;
         Path summaryPath = new Path(new Path(output, RUNS_DIR), runId + ".json");
         RunSummary s = new RunSummary(runId, started.toString(), finished.toString(), seconds, o.input(), output,
-                o.model(), revision, o.mode().id(), settings, manifestRows, planned, skipped, rows, ok, rows - ok,
+                results.format().id(), commit.version(), o.model(), revision, o.mode().id(), settings, manifestRows, planned, skipped, rows, ok, rows - ok,
                 taskCounts, stageCounts, promptTokens, outputTokens,
                 generateSeconds > 0 ? outputTokens / generateSeconds : 0.0, counters.modelCalls().value(),
                 counters.modelLoads().value(), summaryPath.toString());
@@ -216,15 +216,6 @@ public final class RunJob {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write run summary " + path, e);
-        }
-    }
-
-    private static boolean tableExists(SparkSession spark, String output) {
-        try {
-            Path p = new Path(output);
-            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot check output " + output, e);
         }
     }
 

@@ -2,9 +2,13 @@ package org.phi3vspark.jobs;
 
 import java.util.List;
 
-/** What a run did; printed at the end and written as JSON to {@code <output>/_phi3v_runs/<run_id>.json}. */
+/**
+ * What a run did; printed at the end and written as JSON to {@code <output>/_phi3v_runs/<run_id>.json}.
+ *
+ * @param tableVersion the Delta table version the run committed; null for Parquet (absent from the JSON)
+ */
 public record RunSummary(String runId, String startedAt, String finishedAt, double seconds, String input,
-                         String output, String model, String modelRevision, String mode, List<TaskSettings> tasks,
+                         String output, String tableFormat, Long tableVersion, String model, String modelRevision, String mode, List<TaskSettings> tasks,
                          long manifestRows, long requestsPlanned, long requestsSkipped, long rowsWritten, long ok,
                          long errors, List<TaskCount> byTask, List<StageCount> errorsByStage, long promptTokens,
                          long outputTokens, double outputTokensPerSecond, long modelCalls, long modelLoads,
@@ -26,7 +30,8 @@ public record RunSummary(String runId, String startedAt, String finishedAt, doub
     public String oneLine() {
         return String.format(java.util.Locale.ROOT,
                 "run %s: %d rows written (%d ok, %d errors), %d skipped as already done, %.1f s, %d output tokens;"
-                        + " table %s; summary %s", runId, rowsWritten, ok, errors, requestsSkipped, seconds,
-                outputTokens, output, summaryPath);
+                        + " table %s%s; summary %s", runId, rowsWritten, ok, errors, requestsSkipped, seconds,
+                outputTokens, output, tableVersion == null ? "" : " (delta version " + tableVersion + ")",
+                summaryPath);
     }
 }

@@ -125,7 +125,7 @@ class RunJobTest {
         TaskRegistry registry = TaskRegistry.builtIn()
                 .withTask(TaskPreset.custom("about_note", "The note says {note}. What does the image show?"));
         return new RunOptions(manifest.toString(), InputFormat.AUTO, output.toString(), model.toString(), registry,
-                List.of("caption", "about_note"), FAST, WriteMode.SKIP_DONE, List.of("note"), null, null);
+                List.of("caption", "about_note"), FAST, WriteMode.SKIP_DONE, List.of("note"), null, null, null);
     }
 
     @Test

@@ -99,10 +99,13 @@ public record Phi3vPipeline(SparkSession spark, ModelRef model, TaskRegistry tas
         return new Plan(work, passthrough, used, rowsWithoutTask);
     }
 
-    /** The plan without the requests whose request_key already has an ok row in {@code table}. */
-    public Plan withoutDone(Plan plan, String table) {
+    /**
+     * The plan without the requests whose request_key already has an ok row in {@code results} (rows of a results
+     * table, in whatever format it is stored).
+     */
+    public Plan withoutDone(Plan plan, Dataset<Row> results) {
         String key = ResultSchema.REQUEST_KEY.name();
-        Dataset<Row> done = spark.read().schema(ResultSchema.SCHEMA).parquet(table)
+        Dataset<Row> done = results
                 .where(functions.col(ResultSchema.STATUS.name()).equalTo(ResultRow.OK))
                 .select(key).distinct();
         Dataset<Row> work = plan.work();

@@ -12,6 +12,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
+import org.phi3vspark.jobs.DeltaSessionConf;
 import org.phi3vspark.jobs.Phi3vCli;
 import org.phi3vspark.udf.exec.LoadedModels;
 import org.phi3vspark.udf.snapshot.ModelCache;
@@ -34,6 +35,8 @@ public final class ClusterMain {
             int eq = kv.indexOf('=');
             conf.set(kv.substring(0, eq), kv.substring(eq + 1));
         }
+        // As RunCommand does when spark-submit starts it (here the session must exist first, for the listener).
+        DeltaSessionConf.addTo(conf);
         String[] cli = Arrays.copyOfRange(args, sep + 1, args.length);
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         AtomicInteger failed = new AtomicInteger();

@@ -20,7 +20,8 @@ public final class Phi3vConf {
     public record Entry<T>(String key, T defaultValue, String doc, Function<String, T> parser, Predicate<T> valid,
                            String rule) {
 
-        T read(SparkConf conf) {
+        /** The value in {@code conf}, or the default; throws naming the key when it is invalid. */
+        public T read(SparkConf conf) {
             if (!conf.contains(key)) {
                 return defaultValue;
             }
@@ -76,9 +77,16 @@ public final class Phi3vConf {
                     + " 256 on a GPU.",
             Integer::valueOf, v -> v >= 0, "an integer >= 0");
 
+    /** Read on the driver by {@code phi3v run} only, so not part of {@link Settings}. */
+    public static final Entry<TableFormat> TABLE_FORMAT = new Entry<>("spark.phi3v.tableFormat", TableFormat.PARQUET,
+            "Format of the results table that phi3v run writes (driver side; --table-format overrides it): parquet"
+                    + " (a folder of partitioned Parquet files) or delta (a Delta Lake table: one atomic commit per"
+                    + " run, time travel).",
+            TableFormat::parse, v -> true, "one of parquet, delta");
+
     public static final List<Entry<?>> ALL = List.of(BATCH_SIZE, PREFETCH_BATCHES, PREFETCH_THREADS, DEVICE,
             MAX_IMAGE_PIXELS, MAX_IMAGE_BYTES, ITEMS_PER_PARTITION, PROGRESS_INTERVAL, MAX_CONSECUTIVE_MODEL_FAILURES,
-            ATTENTION_BLOCK_MIB);
+            ATTENTION_BLOCK_MIB, TABLE_FORMAT);
 
     private static final String PREFIX = "spark.phi3v.";
 

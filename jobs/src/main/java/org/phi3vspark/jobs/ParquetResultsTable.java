@@ -1,0 +1,83 @@
+package org.phi3vspark.jobs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.function.Consumer;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.phi3vspark.udf.conf.TableFormat;
+import org.phi3vspark.udf.row.ResultSchema;
+
+/**
+ * A folder of Hive-partitioned Parquet files ({@code task=/run_date=}), written through Hadoop's file output
+ * committer. Its job commit moves each task's files into the table one by one, so a failure during the commit
+ * leaves the files already moved visible (conf/S3.md); a rerun then skips their rows.
+ */
+final class ParquetResultsTable implements ResultsTable {
+
+    /** The marker the file output committer writes after a successful job commit. */
+    static final String SUCCESS_MARKER = "_SUCCESS";
+
+    private final SparkSession spark;
+    private final String path;
+
+    ParquetResultsTable(SparkSession spark, String path) {
+        this.spark = spark;
+        this.path = path;
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public TableFormat format() {
+        return TableFormat.PARQUET;
+    }
+
+    @Override
+    public boolean exists() {
+        return exists(new Path(path));
+    }
+
+    @Override
+    public boolean committed() {
+        return exists(new Path(path, SUCCESS_MARKER));
+    }
+
+    @Override
+    public Dataset<Row> read() {
+        return spark.read().parquet(path);
+    }
+
+    @Override
+    public Dataset<Row> read(StructType schema) {
+        // An explicit schema also reads a folder without data files (an empty run) as no rows.
+        return spark.read().schema(schema).parquet(path);
+    }
+
+    @Override
+    public Commit write(Dataset<Row> rows, WriteMode mode, String runId, Consumer<String> log) {
+        spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
+        CommitLeftovers.clear(spark.sparkContext().hadoopConfiguration(), path, log);
+        rows.write()
+                .mode(mode == WriteMode.OVERWRITE ? SaveMode.Overwrite : SaveMode.Append)
+                .option("partitionOverwriteMode", "static")
+                .partitionBy(ResultSchema.PARTITION_COLUMNS.toArray(new String[0]))
+                .parquet(path);
+        return new Commit(null, read(ResultSchema.SCHEMA));
+    }
+
+    private boolean exists(Path p) {
+        try {
+            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot access table " + path + ": " + e.getMessage(), e);
+        }
+    }
+}
