@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
@@ -26,6 +27,8 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.phi3vspark.udf.Phi3vPipeline;
@@ -50,6 +53,8 @@ public final class RunJob {
 
     /** Folder inside the table for run summaries; the underscore hides it from Spark readers. */
     public static final String RUNS_DIR = "_phi3v_runs";
+
+    private static final Pattern LIKELY_IMAGE_COLUMN = Pattern.compile("(?i)uri|url|path|file|image|img");
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting()
             .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
@@ -79,8 +84,14 @@ public final class RunJob {
                         + " has the name of a result column; rename it in the manifest");
             }
         }
-        ManifestLayout layout = ManifestLayout.of(manifest.rows().schema(), o.imageColumn(), o.passthrough(),
-                manifest.baseDir(), manifest.source());
+        ManifestLayout layout;
+        try {
+            layout = ManifestLayout.of(manifest.rows().schema(), o.imageColumn(), o.passthrough(), manifest.baseDir(),
+                    manifest.source());
+        } catch (ManifestLayout.NoImageColumnException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; name the column that holds the image URIs with"
+                    + " --image-column" + imageColumnGuess(manifest.rows().schema()), e);
+        }
         Phi3vPipeline.Plan plan = pipeline.plan(manifest.rows(), layout, o.tasks());
         // Rows without a task value get every task of --tasks: with none, they would silently yield no rows.
         if (o.tasks().isEmpty() && plan.rowsWithoutTask() && !manifest.empty()) {
@@ -135,6 +146,16 @@ public final class RunJob {
         }
         return summarize(spark, o, registry, plan.tasksUsed(), runId, started, resultsTable, commit, model.revision(),
                 manifestRows, planned, planned - toRun, counters);
+    }
+
+    /** An example for the hint: the first string column whose name suggests file locations, if any. */
+    private static String imageColumnGuess(StructType schema) {
+        for (StructField f : schema.fields()) {
+            if (f.dataType() instanceof StringType && LIKELY_IMAGE_COLUMN.matcher(f.name()).find()) {
+                return ", e.g. --image-column " + f.name();
+            }
+        }
+        return "";
     }
 
     private static Column[] outputColumns(StructType pass) {

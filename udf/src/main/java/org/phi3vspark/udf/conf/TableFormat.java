@@ -13,7 +13,8 @@ public enum TableFormat {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("table format '" + s + "' is unknown; use parquet or delta", e);
+            throw new IllegalArgumentException("table format '" + s + "' (--table-format, spark.phi3v.tableFormat) is"
+                    + " unknown; use parquet or delta", e);
         }
     }
 
