@@ -1,7 +1,5 @@
 package org.phi3vspark.jobs;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
@@ -28,6 +26,8 @@ final class DeltaResultsTable implements ResultsTable {
     /** The transaction log folder that makes a folder a Delta table. */
     static final String LOG_DIR = "_delta_log";
     static final String FORMAT = "delta";
+    /** Delta leaves out commits that add no file; a run that writes no row is still a version here. */
+    static final String SKIP_EMPTY_COMMITS = "spark.databricks.delta.skipRecordingEmptyCommits";
 
     private final SparkSession spark;
     private final String path;
@@ -59,12 +59,7 @@ final class DeltaResultsTable implements ResultsTable {
 
     @Override
     public boolean committed() {
-        Path log = new Path(path, LOG_DIR);
-        try {
-            return log.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(log);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot access table " + path + ": " + e.getMessage(), e);
-        }
+        return TableFiles.exists(spark, path, new Path(path, LOG_DIR));
     }
 
     @Override
@@ -79,14 +74,25 @@ final class DeltaResultsTable implements ResultsTable {
 
     @Override
     public Commit write(Dataset<Row> rows, WriteMode mode, String runId, Consumer<String> log) {
-        rows.write().format(FORMAT)
-                .mode(mode == WriteMode.OVERWRITE ? SaveMode.Overwrite : SaveMode.Append)
-                // Schema evolution: a run may pass other manifest columns through than the runs before it.
-                .option(mode == WriteMode.OVERWRITE ? "overwriteSchema" : "mergeSchema", "true")
-                .option("partitionOverwriteMode", "static")
-                .option("userMetadata", commitNote(runId))
-                .partitionBy(ResultSchema.PARTITION_COLUMNS.toArray(new String[0]))
-                .save(path);
+        String skipEmpty = spark.conf().contains(SKIP_EMPTY_COMMITS) ? spark.conf().get(SKIP_EMPTY_COMMITS) : null;
+        // Every run is a version, so that its summary always names one.
+        spark.conf().set(SKIP_EMPTY_COMMITS, "false");
+        try {
+            rows.write().format(FORMAT)
+                    .mode(mode == WriteMode.OVERWRITE ? SaveMode.Overwrite : SaveMode.Append)
+                    // Schema evolution: a run may pass other manifest columns through than the runs before it.
+                    .option(mode == WriteMode.OVERWRITE ? "overwriteSchema" : "mergeSchema", "true")
+                    .option("partitionOverwriteMode", "static")
+                    .option("userMetadata", commitNote(runId))
+                    .partitionBy(ResultSchema.PARTITION_COLUMNS.toArray(new String[0]))
+                    .save(path);
+        } finally {
+            if (skipEmpty == null) {
+                spark.conf().unset(SKIP_EMPTY_COMMITS);
+            } else {
+                spark.conf().set(SKIP_EMPTY_COMMITS, skipEmpty);
+            }
+        }
         long version = versionOf(runId);
         return new Commit(version, project(spark.read().format(FORMAT).option("versionAsOf", version).load(path),
                 ResultSchema.SCHEMA));

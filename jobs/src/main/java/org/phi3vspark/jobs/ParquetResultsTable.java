@@ -1,7 +1,5 @@
 package org.phi3vspark.jobs;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -42,12 +40,12 @@ final class ParquetResultsTable implements ResultsTable {
 
     @Override
     public boolean exists() {
-        return exists(new Path(path));
+        return TableFiles.exists(spark, path, new Path(path));
     }
 
     @Override
     public boolean committed() {
-        return exists(new Path(path, SUCCESS_MARKER));
+        return TableFiles.exists(spark, path, new Path(path, SUCCESS_MARKER));
     }
 
     @Override
@@ -63,7 +61,6 @@ final class ParquetResultsTable implements ResultsTable {
 
     @Override
     public Commit write(Dataset<Row> rows, WriteMode mode, String runId, Consumer<String> log) {
-        spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
         CommitLeftovers.clear(spark.sparkContext().hadoopConfiguration(), path, log);
         rows.write()
                 .mode(mode == WriteMode.OVERWRITE ? SaveMode.Overwrite : SaveMode.Append)
@@ -71,13 +68,5 @@ final class ParquetResultsTable implements ResultsTable {
                 .partitionBy(ResultSchema.PARTITION_COLUMNS.toArray(new String[0]))
                 .parquet(path);
         return new Commit(null, read(ResultSchema.SCHEMA));
-    }
-
-    private boolean exists(Path p) {
-        try {
-            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot access table " + path + ": " + e.getMessage(), e);
-        }
     }
 }

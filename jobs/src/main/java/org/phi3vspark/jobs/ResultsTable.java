@@ -1,10 +1,6 @@
 package org.phi3vspark.jobs;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.function.Consumer;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -56,7 +52,8 @@ public interface ResultsTable {
 
     /** The table at {@code path} in the format it is stored in; Parquet when there is nothing there yet. */
     static ResultsTable at(SparkSession spark, String path) {
-        return hasDeltaLog(spark, path) ? new DeltaResultsTable(spark, path) : new ParquetResultsTable(spark, path);
+        DeltaResultsTable delta = new DeltaResultsTable(spark, path);
+        return delta.committed() ? delta : new ParquetResultsTable(spark, path);
     }
 
     /**
@@ -75,15 +72,5 @@ public interface ResultsTable {
         }
         // Only a Parquet folder can be uncommitted (a Delta table is found by its log), so the run writes Delta.
         return new DeltaResultsTable(spark, path);
-    }
-
-    private static boolean hasDeltaLog(SparkSession spark, String path) {
-        Path log = new Path(path, DeltaResultsTable.LOG_DIR);
-        try {
-            FileSystem fs = log.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            return fs.exists(log);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot access table " + path + ": " + e.getMessage(), e);
-        }
     }
 }

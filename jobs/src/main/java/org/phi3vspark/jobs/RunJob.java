@@ -46,8 +46,8 @@ import org.phi3vspark.udf.task.TaskRegistry;
 /**
  * The batch job: read and check the manifest, plan one request per item and task, drop requests already done,
  * run the partition function, write the results table (Parquet or Delta, see {@link ResultsTable}), then count
- * what was written into the run summary. Everything that can be wrong with the configuration or the manifest is checked before the first
- * executor task.
+ * what was written into the run summary. Everything that can be wrong with the configuration or the manifest is
+ * checked before the first executor task.
  */
 public final class RunJob {
 
@@ -76,6 +76,10 @@ public final class RunJob {
         // Settings, model (for a remote snapshot only its headers are read here) and tasks, before any executor.
         Phi3vPipeline pipeline = Phi3vPipeline.of(spark, o.model(), registry);
         ModelRef model = pipeline.model();
+        TableFormat format = o.tableFormat() != null ? o.tableFormat()
+                : Phi3vConf.TABLE_FORMAT.read(spark.sparkContext().getConf());
+        String output = qualified(spark, o.output());
+        ResultsTable resultsTable = ResultsTable.forWriting(spark, output, format);
 
         Manifest manifest = ManifestReader.read(spark, o.input(), o.inputFormat());
         for (String col : o.passthrough()) {
@@ -98,10 +102,6 @@ public final class RunJob {
             throw new IllegalArgumentException("--tasks is empty, but manifest " + manifest.source() + " has rows"
                     + (layout.task() ? " with no task value" : "") + "; name at least one task, e.g. --tasks caption");
         }
-        String output = qualified(spark, o.output());
-        TableFormat format = o.tableFormat() != null ? o.tableFormat()
-                : Phi3vConf.TABLE_FORMAT.read(spark.sparkContext().getConf());
-        ResultsTable resultsTable = ResultsTable.forWriting(spark, output, format);
 
         spark.sparkContext().setJobDescription("phi3v " + runId + ": plan");
         Dataset<Row> work = plan.work();
@@ -126,6 +126,8 @@ public final class RunJob {
                 counters);
         Dataset<Row> table = results.select(outputColumns(plan.passthrough()));
 
+        // Both formats store Parquet data files; created_at as the standard micros type (conf/results.avsc).
+        spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
         spark.sparkContext().setJobDescription("phi3v " + runId + ": generate and write " + toRun + " rows");
         ProgressReporter progress = new ProgressReporter(spark.sparkContext(), counters, toRun,
                 pipeline.settings().progressIntervalSeconds(), log);
@@ -217,8 +219,8 @@ public final class RunJob {
         double generateSeconds = counters.generateMillis().value() / 1000.0;
         Path summaryPath = new Path(new Path(output, RUNS_DIR), runId + ".json");
         RunSummary s = new RunSummary(runId, started.toString(), finished.toString(), seconds, o.input(), output,
-                results.format().id(), commit.version(), o.model(), revision, o.mode().id(), settings, manifestRows, planned, skipped, rows, ok, rows - ok,
-                taskCounts, stageCounts, promptTokens, outputTokens,
+                results.format().id(), commit.version(), o.model(), revision, o.mode().id(), settings, manifestRows,
+                planned, skipped, rows, ok, rows - ok, taskCounts, stageCounts, promptTokens, outputTokens,
                 generateSeconds > 0 ? outputTokens / generateSeconds : 0.0, counters.modelCalls().value(),
                 counters.modelLoads().value(), summaryPath.toString());
         writeText(spark, summaryPath, toJson(s));

@@ -8,11 +8,11 @@ import java.util.List;
  * @param tableVersion the Delta table version the run committed; null for Parquet (absent from the JSON)
  */
 public record RunSummary(String runId, String startedAt, String finishedAt, double seconds, String input,
-                         String output, String tableFormat, Long tableVersion, String model, String modelRevision, String mode, List<TaskSettings> tasks,
-                         long manifestRows, long requestsPlanned, long requestsSkipped, long rowsWritten, long ok,
-                         long errors, List<TaskCount> byTask, List<StageCount> errorsByStage, long promptTokens,
-                         long outputTokens, double outputTokensPerSecond, long modelCalls, long modelLoads,
-                         String summaryPath) {
+                         String output, String tableFormat, Long tableVersion, String model, String modelRevision,
+                         String mode, List<TaskSettings> tasks, long manifestRows, long requestsPlanned,
+                         long requestsSkipped, long rowsWritten, long ok, long errors, List<TaskCount> byTask,
+                         List<StageCount> errorsByStage, long promptTokens, long outputTokens,
+                         double outputTokensPerSecond, long modelCalls, long modelLoads, String summaryPath) {
 
     /** Settings of one task as run. */
     public record TaskSettings(String name, String prompt, int numCrops, int numCropsMultiImage, int maxNewTokens,

@@ -156,6 +156,18 @@ class DeltaTableTest {
     }
 
     @Test
+    void rerunWithNothingLeftToDoIsAnEmptyCommit() throws IOException {
+        Path table = tmp.resolve("nothing-left");
+        Path manifest = manifest("nothing-left", "a");
+        RunJob.run(spark, options(manifest, table), line -> { });
+        RunSummary again = RunJob.run(spark, options(manifest, table), line -> { });
+        assertEquals(1, again.requestsSkipped());
+        assertEquals(0, again.rowsWritten());
+        assertEquals(1L, again.tableVersion(), "every run is a version, an empty one too");
+        assertEquals(1, spark.read().format("delta").load(table.toString()).count());
+    }
+
+    @Test
     void aTableIsNotWrittenInTheOtherFormat() throws IOException {
         Path manifest = manifest("other", "a");
         var intoDelta = assertThrows(IllegalArgumentException.class, () -> RunJob.run(spark,

@@ -4,8 +4,8 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The one local[2] SparkSession of this test JVM: no UI, two shuffle partitions, loopback only, Delta's SQL on. Spark allows
- * one active context per JVM; starting it once keeps the tests fast. It is stopped by a shutdown hook.
+ * The one local[2] SparkSession of this test JVM: no UI, two shuffle partitions, loopback only, Delta's SQL on.
+ * Spark allows one active context per JVM; starting it once keeps the tests fast. It is stopped by a shutdown hook.
  */
 public final class SharedSpark {
     private static SparkSession session;
