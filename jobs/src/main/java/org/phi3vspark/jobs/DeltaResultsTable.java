@@ -21,7 +21,7 @@ import org.phi3vspark.udf.row.ResultSchema;
  * {@code DESCRIBE HISTORY} to the run summaries. On S3 the log store is Delta's default for s3a://,
  * S3SingleDriverLogStore: safe for one writing application at a time.
  */
-final class DeltaResultsTable implements ResultsTable {
+record DeltaResultsTable(SparkSession spark, String path) implements ResultsTable {
 
     /** The transaction log folder that makes a folder a Delta table. */
     static final String LOG_DIR = "_delta_log";
@@ -29,22 +29,9 @@ final class DeltaResultsTable implements ResultsTable {
     /** Delta leaves out commits that add no file; a run that writes no row is still a version here. */
     static final String SKIP_EMPTY_COMMITS = "spark.databricks.delta.skipRecordingEmptyCommits";
 
-    private final SparkSession spark;
-    private final String path;
-
-    DeltaResultsTable(SparkSession spark, String path) {
-        this.spark = spark;
-        this.path = path;
-    }
-
     /** The commit's user metadata for a run, as {@code DESCRIBE HISTORY} shows it. */
     static String commitNote(String runId) {
         return "phi3v run " + runId;
-    }
-
-    @Override
-    public String path() {
-        return path;
     }
 
     @Override

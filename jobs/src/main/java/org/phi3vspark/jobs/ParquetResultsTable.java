@@ -15,23 +15,10 @@ import org.phi3vspark.udf.row.ResultSchema;
  * committer. Its job commit moves each task's files into the table one by one, so a failure during the commit
  * leaves the files already moved visible (conf/S3.md); a rerun then skips their rows.
  */
-final class ParquetResultsTable implements ResultsTable {
+record ParquetResultsTable(SparkSession spark, String path) implements ResultsTable {
 
     /** The marker the file output committer writes after a successful job commit. */
     static final String SUCCESS_MARKER = "_SUCCESS";
-
-    private final SparkSession spark;
-    private final String path;
-
-    ParquetResultsTable(SparkSession spark, String path) {
-        this.spark = spark;
-        this.path = path;
-    }
-
-    @Override
-    public String path() {
-        return path;
-    }
 
     @Override
     public TableFormat format() {

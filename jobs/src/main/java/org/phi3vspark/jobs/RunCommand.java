@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code phi3v run}: the batch job, on embedded local Spark by default or under spark-submit. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run Phi-3.5-vision tasks over an image manifest or folder and write a Parquet table.",
+        description = {"Run Phi-3.5-vision tasks over an image manifest or folder and write a Parquet or Delta table.",
             "Executor settings are spark.phi3v.* entries (--conf or spark-defaults); see conf/SETTINGS.md."})
 public final class RunCommand implements Callable<Integer> {
 
