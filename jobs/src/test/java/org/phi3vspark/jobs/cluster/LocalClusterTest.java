@@ -217,7 +217,7 @@ class LocalClusterTest {
         }
         assertEquals(parquet.keySet(), delta.keySet());
         for (String id : parquet.keySet()) {
-            assertEquals((Object) parquet.get(id).getAs("response"), delta.get(id).getAs("response"), id);
+            assertEquals(parquet.get(id).<String>getAs("response"), delta.get(id).<String>getAs("response"), id);
         }
         assertEquals(List.of("0 phi3v run cluster-delta"), spark.sql("DESCRIBE HISTORY delta.`" + deltaOutput + "`")
                 .collectAsList().stream().map(r -> r.getAs("version") + " " + r.getAs("userMetadata")).toList());
