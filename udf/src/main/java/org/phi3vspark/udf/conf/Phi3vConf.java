@@ -71,9 +71,9 @@ public final class Phi3vConf {
             Integer::valueOf, v -> v >= 1, "an integer >= 1");
 
     public static final Entry<Integer> ATTENTION_BLOCK_MIB = new Entry<>("spark.phi3v.attentionBlockMiB", 0,
-            "The most one block of attention scores may take, in MiB; longer prompts and more crops run in blocks,"
-                    + " so attention memory stays bounded. 0 = the device's default: 16 on CPU (measured fastest),"
-                    + " 256 on a GPU.",
+            "The most one block of attention (its scores and their softmax) may take, in MiB; longer prompts and"
+                    + " more crops run in blocks, so attention memory stays bounded. 0 = the device's default: 32 on"
+                    + " CPU (measured fastest), 512 on a GPU.",
             Integer::valueOf, v -> v >= 0, "an integer >= 0");
 
     public static final List<Entry<?>> ALL = List.of(BATCH_SIZE, PREFETCH_BATCHES, PREFETCH_THREADS, DEVICE,
