@@ -94,8 +94,8 @@ class ConfAndSchemaTest {
                 new Request("chart", "<|image_2|>\nAnd now?", List.of(ChatMessage.user("<|image_1|>\nHi"),
                         ChatMessage.assistant("Hello"), ChatMessage.user("<|image_2|>\nAnd now?")), 4,
                         GenerationConfig.sampling(8, 0.5, 3, 0.9, 7), "rk"),
-                new ResultRow.Outcome("ok", "{...}", null, null, "stop", new ResultRow.Tokens(10, 6, 2),
-                        new ParsedOutput(null, null, chart)),
+                new ResultRow.Outcome("ok", "{...}", null, null, "stop", true, new ResultRow.Tokens(10, 6, 2),
+                        ParsedOutput.of(null, null, chart)),
                 new ResultRow.Timings(1.5, 2.0, 3.0, 4.25, null));
         for (boolean java8 : new boolean[] {false, true}) {
             Row row = ResultSchema.LAYOUT.encode(r, java8);
@@ -104,8 +104,8 @@ class ConfAndSchemaTest {
             assertEquals(r, ResultSchema.LAYOUT.decode(row));
         }
         ResultRow error = new ResultRow(r.provenance(), r.item(), r.request(),
-                new ResultRow.Outcome("error", null, "cannot read", ErrorStage.READ, null, ResultRow.Tokens.NONE,
-                        new ParsedOutput(null, new OcrResult(null, null), null)),
+                new ResultRow.Outcome("error", null, "cannot read", ErrorStage.READ, null, null, ResultRow.Tokens.NONE,
+                        ParsedOutput.of(null, new OcrResult(null, null), null)),
                 new ResultRow.Timings(0.5, null, null, null, null));
         Row row = ResultSchema.LAYOUT.encode(error, false);
         assertEquals("read", row.getAs("error_stage"));

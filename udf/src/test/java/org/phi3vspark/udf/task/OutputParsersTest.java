@@ -9,6 +9,11 @@ import org.junit.jupiter.api.Test;
 
 class OutputParsersTest {
 
+    /** A built-in task's answer, decoded freely (constrained decoding off): charts are read leniently. */
+    static ParsedOutput free(String task, String answer) {
+        return OutputParsers.parse(TaskRegistry.builtIn().get(task), false, answer);
+    }
+
     @Test
     void chartInAFenceWithNumericStrings() {
         String answer = """
@@ -19,7 +24,7 @@ class OutputParsersTest {
                             {"name": "South", "points": [["Q1", 3], ["Q2", "$4.25"]]}]}
                 ```
                 """;
-        ChartResult c = OutputParsers.parse(OutputKind.CHART, answer).chart();
+        ChartResult c = free("chart", answer).chart();
         assertNull(c.parseError());
         assertEquals("bar", c.chartType());
         assertEquals("Sales 2023", c.title());
@@ -34,7 +39,7 @@ class OutputParsersTest {
 
     @Test
     void chartWithSingleQuotesAndNumericX() {
-        ChartResult c = OutputParsers.parse(OutputKind.CHART,
+        ChartResult c = free("chart",
                 "{'type': 'line', 'title': 'T', 'series': [{'name': 'a', 'points': [{'x': 2019, 'y': 1}]}]}").chart();
         assertNull(c.parseError());
         assertEquals("line", c.chartType());
@@ -43,25 +48,25 @@ class OutputParsersTest {
 
     @Test
     void unparseableChartKeepsTheReason() {
-        ParsedOutput p = OutputParsers.parse(OutputKind.CHART, "The chart shows growth.");
+        ParsedOutput p = free("chart", "The chart shows growth.");
         assertNotNull(p.parseError());
         assertNull(p.chart().chartType());
-        ParsedOutput broken = OutputParsers.parse(OutputKind.CHART, "{\"chart_type\": \"bar\", \"series\": [}");
+        ParsedOutput broken = free("chart", "{\"chart_type\": \"bar\", \"series\": [}");
         assertNotNull(broken.parseError());
-        ParsedOutput notArray = OutputParsers.parse(OutputKind.CHART, "{\"series\": 3}");
+        ParsedOutput notArray = free("chart", "{\"series\": 3}");
         assertEquals("\"series\" is not an array", notArray.parseError());
     }
 
     @Test
     void ocrKeepsNonEmptyLinesInOrder() {
-        OcrResult o = OutputParsers.parse(OutputKind.OCR, "  INVOICE 42\n\nDate: 2024-01-02  \r\nTotal: $10\n").ocr();
+        OcrResult o = free("ocr", "  INVOICE 42\n\nDate: 2024-01-02  \r\nTotal: $10\n").ocr();
         assertEquals("INVOICE 42\n\nDate: 2024-01-02  \r\nTotal: $10", o.text());
         assertEquals(List.of("  INVOICE 42", "Date: 2024-01-02", "Total: $10"), o.lines());
     }
 
     @Test
     void captionIsTrimmedAndCustomTasksHaveNoTypedColumn() {
-        assertEquals("A cat.", OutputParsers.parse(OutputKind.CAPTION, "\n A cat. \n").caption());
-        assertEquals(ParsedOutput.NONE, OutputParsers.parse(OutputKind.TEXT, "anything"));
+        assertEquals("A cat.", free("caption", "\n A cat. \n").caption());
+        assertEquals(ParsedOutput.NONE, OutputParsers.parse(TaskPreset.custom("notes", "x"), false, "anything"));
     }
 }

@@ -59,7 +59,7 @@ class TaskRegistryTest {
     @Test
     void overridesApplyToBothCropBudgets() {
         TaskPreset p = TaskRegistry.builtIn().get("ocr")
-                .with(new TaskOverrides(null, 1, null, new GenerationOverrides(8, 0.7, 5, 0.9, 3L), null));
+                .with(new TaskOverrides(null, 1, null, new GenerationOverrides(8, 0.7, 5, 0.9, 3L), null, null));
         assertEquals(1, p.numCrops(1));
         assertEquals(1, p.numCrops(2));
         assertEquals(GenerationConfig.sampling(8, 0.7, 5, 0.9, 3L), p.generation());
@@ -71,7 +71,7 @@ class TaskRegistryTest {
         // with --temperature Infinity fails before any Spark task instead of in every one of them.
         var e = assertThrows(IllegalArgumentException.class, () -> TaskPreset.custom("t", "x")
                 .with(new TaskOverrides(null, null, null,
-                        new GenerationOverrides(null, Double.POSITIVE_INFINITY, null, null, null), null)));
+                        new GenerationOverrides(null, Double.POSITIVE_INFINITY, null, null, null), null, null)));
         assertEquals(assertThrows(IllegalArgumentException.class,
                 () -> GenerationConfig.sampling(4, Double.POSITIVE_INFINITY, 0, 1.0, 0)).getMessage(), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TaskPreset.custom("t", "x")
