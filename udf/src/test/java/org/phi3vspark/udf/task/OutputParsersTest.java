@@ -3,9 +3,12 @@ package org.phi3vspark.udf.task;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonParser;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.phi3vspark.model.generate.GenerationConfig;
 
 class OutputParsersTest {
 
@@ -68,5 +71,47 @@ class OutputParsersTest {
     void captionIsTrimmedAndCustomTasksHaveNoTypedColumn() {
         assertEquals("A cat.", free("caption", "\n A cat. \n").caption());
         assertEquals(ParsedOutput.NONE, OutputParsers.parse(TaskPreset.custom("notes", "x"), false, "anything"));
+    }
+
+    static final TaskPreset INVOICE = new TaskPreset("invoice", "Read the invoice.", 16, 4, GenerationConfig.DEFAULTS,
+            OutputKind.JSON, JsonColumnTest.schema(JsonColumnTest.INVOICE_SCHEMA));
+    static final String INVOICE_ANSWER = "{\"invoice_id\": \"INV-1\", \"status\": \"due\", \"paid\": true,"
+            + " \"line_count\": 1, \"lines\": [{\"item\": \"bolts\", \"qty\": 100, \"price\": 0.05}]}";
+
+    @Test
+    void aConstrainedAnswerIsTheValueItselfCheckedAgainstTheSchema() {
+        ParsedOutput ok = OutputParsers.parse(INVOICE, true, INVOICE_ANSWER);
+        assertNull(ok.parseError());
+        assertEquals(INVOICE.jsonColumn().toSpark(JsonParser.parseString(INVOICE_ANSWER)), ok.json());
+
+        ParsedOutput late = OutputParsers.parse(INVOICE, true, INVOICE_ANSWER.replace("\"due\"", "\"late\""));
+        assertNull(late.json());
+        assertTrue(late.parseError().startsWith("does not match the task's json_schema: $.status: expected one of"),
+                late.parseError());
+        ParsedOutput fenced = OutputParsers.parse(INVOICE, true, "```json\n" + INVOICE_ANSWER + "\n```");
+        assertTrue(fenced.parseError().startsWith("invalid JSON"), "constrained output is exactly the value");
+
+        TaskPreset chart = TaskRegistry.builtIn().get("chart");
+        String answer = "{\"chart_type\": \"bar\", \"title\": \"T\", \"x_label\": \"\", \"y_label\": \"\","
+                + " \"series\": [{\"name\": \"s\", \"points\": [{\"x\": \"Q1\", \"y\": 2.5}]}]}";
+        ChartResult c = OutputParsers.parse(chart, true, answer).chart();
+        assertNull(c.parseError());
+        assertEquals(List.of(new ChartResult.Point("Q1", 2.5)), c.series().get(0).points());
+        ParsedOutput noSeries = OutputParsers.parse(chart, true, "{\"chart_type\": \"bar\", \"title\": \"T\","
+                + " \"x_label\": \"\", \"y_label\": \"\"}");
+        assertEquals("does not match the task's json_schema: $: required property \"series\" is missing",
+                noSeries.parseError());
+        assertEquals(noSeries.parseError(), noSeries.chart().parseError(), "the chart column says why too");
+    }
+
+    @Test
+    void aFreelyDecodedAnswerMayBeFencedOrInProseButMustConform() {
+        assertNull(OutputParsers.parse(INVOICE, false, "Sure:\n```json\n" + INVOICE_ANSWER + "\n```").parseError());
+        ParsedOutput prose = OutputParsers.parse(INVOICE, false, "The invoice: " + INVOICE_ANSWER + " Hope it helps.");
+        assertEquals(OutputParsers.parse(INVOICE, true, INVOICE_ANSWER), prose);
+        assertTrue(OutputParsers.parse(INVOICE, false, "No invoice here.").parseError().startsWith("invalid JSON"));
+        ParsedOutput missing = OutputParsers.parse(INVOICE, false, "{\"invoice_id\": \"INV-1\"}");
+        assertEquals("does not match the task's json_schema: $: required property \"status\" is missing",
+                missing.parseError());
     }
 }
