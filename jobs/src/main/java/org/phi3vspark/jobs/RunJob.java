@@ -99,6 +99,7 @@ public final class RunJob {
         long planned = work.count();
         Phi3vPipeline.Plan todo = plan;
         if (o.mode() == WriteMode.SKIP_DONE && tableExists(spark, output)) {
+            checkJsonColumns(spark, plan.table(), output);
             todo = pipeline.withoutDone(plan, output);
             todo.work().persist(StorageLevel.MEMORY_AND_DISK());
         }
@@ -140,6 +141,25 @@ public final class RunJob {
         }
         return summarize(spark, o, registry, plan.tasksUsed(), pipeline.settings().constrainedDecoding(), runId,
                 started, output, model.shown(), model.revision(), manifestRows, planned, planned - toRun, counters);
+    }
+
+    /**
+     * A run with json tasks appends only if each json column keeps a type the table's files can be merged with;
+     * that reads the footers of the table's files (one Spark job), so runs without json tasks skip it.
+     */
+    private static void checkJsonColumns(SparkSession spark, ResultTable resultTable, String output) {
+        if (resultTable.json().isEmpty()) {
+            return;
+        }
+        StructType existing;
+        try {
+            existing = spark.read().option("mergeSchema", "true").parquet(output).schema();
+        } catch (Exception e) {
+            // Spark's AnalysisException and SparkException are undeclared checked exceptions in Java's eyes.
+            throw new IllegalArgumentException("results table " + output + ": its files' schemas cannot be merged ("
+                    + e.getMessage() + "); write to another table", e);
+        }
+        resultTable.checkAppendableTo(existing, output);
     }
 
     /** The data files' columns: the fixed ones, the run's json columns, the passthrough ones; then partitions. */

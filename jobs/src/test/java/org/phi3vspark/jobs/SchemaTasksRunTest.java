@@ -233,6 +233,17 @@ class SchemaTasksRunTest {
     }
 
     @Test
+    void aJsonTaskThatChangesAFieldsTypeCannotAppendToItsTable() throws IOException {
+        Path changed = Files.writeString(tmp.resolve("changed.json"), "{\"tasks\": [{\"name\": \"invoice\","
+                + " \"prompt\": \"x\", \"max_new_tokens\": 64, \"output\": \"json\", \"json_schema\":"
+                + " {\"type\": \"object\", \"properties\": {\"line_count\": {\"type\": \"string\"}}}}]}");
+        var e = assertThrows(IllegalArgumentException.class, () -> run(options("batch1",
+                TaskRegistry.builtIn().withFile(changed), List.of("invoice")), Map.of()));
+        assertTrue(e.getMessage().startsWith("task invoice: column json_invoice of table "), e.getMessage());
+        assertTrue(e.getMessage().contains("now gives struct<line_count:string>"), e.getMessage());
+    }
+
+    @Test
     void turnedOffTheModelWritesFreelyAndItsGarbageIsAParseError() {
         RunSummary free = run("batch8", Map.of("spark.phi3v.constrainedDecoding", "false"));
         assertEquals(0, free.requestsSkipped(), "constrained rows are not the free run's requests");

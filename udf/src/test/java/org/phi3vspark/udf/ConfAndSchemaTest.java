@@ -152,4 +152,24 @@ class ConfAndSchemaTest {
                 GenerationConfig.greedy(8), "rk2"), answered, row.timings()), null, false);
         assertNull(other.getAs("json_invoice"), "another task's row leaves the column null");
     }
+
+    @Test
+    void aJsonColumnMayGainAndLoseFieldsButNotChangeTheirTypes() {
+        StructType existing = ResultTable.of(List.of(jsonTask("{\"a\": {\"type\": \"integer\"}, \"b\": {\"type\":"
+                + " \"array\", \"items\": {\"type\": \"string\"}}}"))).schema(null);
+        ResultTable.of(List.of(jsonTask("{\"a\": {\"type\": \"integer\"}, \"c\": {\"type\": \"boolean\"}}")))
+                .checkAppendableTo(existing, "t");
+        ResultTable.of(List.of(TaskRegistry.builtIn().get("caption"))).checkAppendableTo(existing, "t");
+        var e = assertThrows(IllegalArgumentException.class, () -> ResultTable.of(List.of(jsonTask(
+                "{\"b\": {\"type\": \"array\", \"items\": {\"type\": \"number\"}}}"))).checkAppendableTo(existing, "t"));
+        assertEquals("task invoice: column json_invoice of table t has type struct<a:bigint,b:array<string>>, but the"
+                + " task's json_schema now gives struct<b:array<double>>, and Parquet readers cannot merge the two."
+                + " Keep the types of the fields that exist, rename the task, or write to another table.",
+                e.getMessage());
+    }
+
+    private static TaskPreset jsonTask(String properties) {
+        return new TaskPreset("invoice", "Read it.", 16, 4, GenerationConfig.DEFAULTS, OutputKind.JSON,
+                TaskSchema.of(JsonParser.parseString("{\"type\": \"object\", \"properties\": " + properties + "}")));
+    }
 }

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -33,6 +35,43 @@ public record ResultTable(List<JsonColumn> json) implements Serializable {
     /** Names of the json columns, in order. */
     public List<String> jsonColumnNames() {
         return json.stream().map(JsonColumn::name).toList();
+    }
+
+    /**
+     * Fails when appending this run to a table whose (merged) schema is {@code existing} would leave files that
+     * Parquet readers cannot merge: a json column whose type changed (a field of another type, an object that
+     * became a list). Added and removed fields merge, so a schema may grow or shrink from run to run.
+     */
+    public void checkAppendableTo(StructType existing, String tableName) {
+        for (JsonColumn c : json) {
+            if (!List.of(existing.fieldNames()).contains(c.name())) {
+                continue;
+            }
+            DataType old = existing.apply(c.name()).dataType();
+            if (!mergeable(old, c.type())) {
+                throw new IllegalArgumentException("task " + c.task() + ": column " + c.name() + " of table "
+                        + tableName + " has type " + old.simpleString() + ", but the task's json_schema now gives "
+                        + c.type().simpleString() + ", and Parquet readers cannot merge the two. Keep the types of"
+                        + " the fields that exist, rename the task, or write to another table.");
+            }
+        }
+    }
+
+    /** Spark's schema merge rule for the types json columns use: same atomic types, structs field by field. */
+    private static boolean mergeable(DataType a, DataType b) {
+        if (a instanceof StructType sa && b instanceof StructType sb) {
+            for (StructField f : sb.fields()) {
+                if (List.of(sa.fieldNames()).contains(f.name()) && !mergeable(sa.apply(f.name()).dataType(),
+                        f.dataType())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof ArrayType aa && b instanceof ArrayType ab) {
+            return mergeable(aa.elementType(), ab.elementType());
+        }
+        return a.equals(b);
     }
 
     /** Rows of the partition function: fixed columns, json columns, and the passthrough struct when not null. */
