@@ -179,9 +179,9 @@ public final class RunJob {
     }
 
     private static RunSummary summarize(SparkSession spark, RunOptions o, TaskRegistry registry, Set<String> tasks,
-                                        boolean constrainedDecoding, String runId, Instant started, String output, String modelDir,
-                                        String revision, long manifestRows, long planned, long skipped,
-                                        ProgressCounters counters) {
+                                        boolean constrainedDecoding, String runId, Instant started, String output,
+                                        String modelDir, String revision, long manifestRows, long planned,
+                                        long skipped, ProgressCounters counters) {
         List<Row> groups = spark.read().schema(ResultSchema.SCHEMA).parquet(output)
                 .where(functions.col(ResultSchema.RUN_ID.name()).equalTo(runId))
                 .groupBy(ResultSchema.TASK.name(), ResultSchema.STATUS.name(), ResultSchema.ERROR_STAGE.name())

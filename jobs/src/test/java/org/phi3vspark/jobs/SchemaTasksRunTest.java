@@ -49,23 +49,9 @@ class SchemaTasksRunTest {
     /** The chart schema needs 24 tokens at least, the invoice schema 40: budgets a little above. */
     static final int CHART_TOKENS = 32;
     static final int INVOICE_TOKENS = 48;
-    static final String INVOICE_SCHEMA = """
-            {"type": "object",
-             "properties": {
-               "invoice_id": {"type": "string", "maxLength": 12},
-               "status": {"enum": ["paid", "due", "overdue"]},
-               "paid": {"type": "boolean"},
-               "line_count": {"type": "integer"},
-               "notes": {"type": ["string", "null"]},
-               "lines": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
-                 "type": "object",
-                 "properties": {
-                   "item": {"type": "string", "maxLength": 20},
-                   "qty": {"type": "integer"},
-                   "price": {"type": "number"}},
-                 "required": ["item", "qty", "price"]}}},
-             "required": ["invoice_id", "status", "paid", "line_count", "lines"]}
-            """;
+    /** Required keys, an enum, a boolean, an integer, a nullable string, a nested array of objects. */
+    static final Path INVOICE_SCHEMA = Path.of("..", "testdata", "schemas", "invoice.schema.json");
+
     /** Eight items of two tasks plus one row that asks its own question: two partitions of 8 and 9 requests. */
     static final int ITEMS = 8;
     static final int REQUESTS = 2 * ITEMS + 1;
@@ -87,7 +73,8 @@ class SchemaTasksRunTest {
         Path tasks = Files.writeString(tmp.resolve("tasks.json"), "{\"tasks\": ["
                 + "{\"name\": \"chart\", \"max_new_tokens\": " + CHART_TOKENS + "},"
                 + "{\"name\": \"invoice\", \"prompt\": \"Read the invoice. Answer in JSON.\", \"max_new_tokens\": "
-                + INVOICE_TOKENS + ", \"output\": \"json\", \"json_schema\": " + INVOICE_SCHEMA + "}]}");
+                + INVOICE_TOKENS + ", \"output\": \"json\", \"json_schema\": " + Files.readString(INVOICE_SCHEMA)
+                + "}]}");
         registry = TaskRegistry.builtIn().withFile(tasks);
         List<Path> images = TestImages.smallGoldenImages(4);
         List<String> lines = new ArrayList<>();

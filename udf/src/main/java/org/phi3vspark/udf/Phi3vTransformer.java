@@ -34,8 +34,8 @@ public final class Phi3vTransformer extends Transformer {
 
     /** Result columns appended to the input, in this order. */
     public static final List<String> OUTPUT_COLUMNS = List.of("response", "status", "error", "error_stage",
-            "finish_reason", "closed_early", "prompt_tokens", "image_tokens", "output_tokens", "latency_ms", "read_ms",
-            "image_decode_ms", "preprocess_ms", "prefill_ms", "decode_ms", "model_revision", "num_crops",
+            "finish_reason", "closed_early", "prompt_tokens", "image_tokens", "output_tokens", "latency_ms",
+            "read_ms", "image_decode_ms", "preprocess_ms", "prefill_ms", "decode_ms", "model_revision", "num_crops",
             "generation", "image_sizes", "caption", "ocr", "chart");
 
     private final String uid;

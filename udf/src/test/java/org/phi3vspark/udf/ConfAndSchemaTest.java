@@ -160,8 +160,9 @@ class ConfAndSchemaTest {
         ResultTable.of(List.of(jsonTask("{\"a\": {\"type\": \"integer\"}, \"c\": {\"type\": \"boolean\"}}")))
                 .checkAppendableTo(existing, "t");
         ResultTable.of(List.of(TaskRegistry.builtIn().get("caption"))).checkAppendableTo(existing, "t");
-        var e = assertThrows(IllegalArgumentException.class, () -> ResultTable.of(List.of(jsonTask(
-                "{\"b\": {\"type\": \"array\", \"items\": {\"type\": \"number\"}}}"))).checkAppendableTo(existing, "t"));
+        ResultTable numbers = ResultTable.of(List.of(jsonTask(
+                "{\"b\": {\"type\": \"array\", \"items\": {\"type\": \"number\"}}}")));
+        var e = assertThrows(IllegalArgumentException.class, () -> numbers.checkAppendableTo(existing, "t"));
         assertEquals("task invoice: column json_invoice of table t has type struct<a:bigint,b:array<string>>, but the"
                 + " task's json_schema now gives struct<b:array<double>>, and Parquet readers cannot merge the two."
                 + " Keep the types of the fields that exist, rename the task, or write to another table.",

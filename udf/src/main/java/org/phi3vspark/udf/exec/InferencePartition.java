@@ -13,7 +13,7 @@ import org.phi3vspark.udf.task.TaskRegistry;
 
 /**
  * The mapPartitions function: work rows ({@link org.phi3vspark.udf.row.WorkSchema}) in, result rows
- * ({@link org.phi3vspark.udf.row.ResultSchema}) out, exactly one per work row. Bad input becomes error rows; a
+ * ({@link org.phi3vspark.udf.row.ResultTable}) out, exactly one per work row. Bad input becomes error rows; a
  * model that keeps failing, or a broken setup, fails the task.
  *
  * @param tasks     the run's tasks: each work row's task decides its schema and typed columns

@@ -128,7 +128,8 @@ public record JsonColumn(String task, DataType type) implements Serializable {
     }
 
     private static boolean onlyNull(SchemaNode node) {
-        return node instanceof SchemaNode.LiteralNode literal && literal.values().stream().allMatch(JsonElement::isJsonNull);
+        return node instanceof SchemaNode.LiteralNode literal
+                && literal.values().stream().allMatch(JsonElement::isJsonNull);
     }
 
     private static boolean integral(JsonElement number) {

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -19,23 +23,16 @@ import org.phi3vspark.udf.row.Structs;
 class JsonColumnTest {
 
     /** Required keys, an enum, a boolean, an integer, a nullable string, a nested array of objects. */
-    static final String INVOICE_SCHEMA = """
-            {"type": "object",
-             "properties": {
-               "invoice_id": {"type": "string", "maxLength": 12},
-               "status": {"enum": ["paid", "due", "overdue"]},
-               "paid": {"type": "boolean"},
-               "line_count": {"type": "integer"},
-               "notes": {"type": ["string", "null"]},
-               "lines": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
-                 "type": "object",
-                 "properties": {
-                   "item": {"type": "string", "maxLength": 20},
-                   "qty": {"type": "integer"},
-                   "price": {"type": "number"}},
-                 "required": ["item", "qty", "price"]}}},
-             "required": ["invoice_id", "status", "paid", "line_count", "lines"]}
-            """;
+    static final String INVOICE_SCHEMA = read(Path.of("..", "testdata", "schemas", "invoice.schema.json"));
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
 
     static TaskSchema schema(String json) {
         return TaskSchema.of(JsonParser.parseString(json));
@@ -83,7 +80,8 @@ class JsonColumnTest {
         assertEquals(2L, (Long) row.getAs("line_count"));
         assertNull(row.getAs("notes"), "an optional property left out is null");
         List<Row> lines = row.getList(row.fieldIndex("lines"));
-        assertEquals(List.of("bolts", 100L, 0.05), List.of(lines.get(0).get(0), lines.get(0).get(1), lines.get(0).get(2)));
+        assertEquals(List.of("bolts", 100L, 0.05),
+                List.of(lines.get(0).get(0), lines.get(0).get(1), lines.get(0).get(2)));
         assertEquals(12.0, lines.get(1).getDouble(2));
 
         JsonColumn count = JsonColumn.of("count", schema("{\"type\": \"integer\"}"));
@@ -101,9 +99,11 @@ class JsonColumnTest {
                 "json_schema $.items: a value of type string or number has no one column type; give it one type"
                         + " (null may be allowed besides)");
         assertRejected("{\"type\": \"object\", \"properties\": {\"odd key\": {\"enum\": [\"a\", 1]}}}",
-                "json_schema $.properties[\"odd key\"]: enum values of several types [\"a\", 1] have no one column type");
+                "json_schema $.properties[\"odd key\"]: enum values of several types [\"a\", 1] have no one column"
+                        + " type");
         assertRejected("{\"type\": \"null\"}", "json_schema $: a value that can only be null has no column type");
-        assertRejected("{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\"}, \"A\": {\"type\": \"string\"}}}",
+        assertRejected("{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\"},"
+                        + " \"A\": {\"type\": \"string\"}}}",
                 "json_schema $: properties \"a\" and \"A\" differ only in case, and Spark's column names do not");
     }
 
