@@ -134,10 +134,10 @@ class SchemaTasksRunTest {
                 int budget = task.equals("chart") ? CHART_TOKENS : INVOICE_TOKENS;
                 assertTrue((Integer) r.getAs("output_tokens") <= budget, where);
                 assertEquals(budget, ((Row) r.getAs("generation")).<Integer>getAs("max_new_tokens"), where);
-                assertNotNull(r.getAs("closed_early"), where);
+                // a few tokens above the minimum, random weights never finish a value themselves: the budget
+                // steers every answer onto a shortest completion
+                assertEquals(true, r.getAs("closed_early"), where);
                 if (task.equals("chart")) {
-                    // random weights never end a title themselves: the budget closes every chart
-                    assertEquals(true, r.getAs("closed_early"), where);
                     Row chart = r.getAs("chart");
                     assertNull(chart.getAs("parse_error"), where);
                     assertEquals(StrictJson.parse(r.getAs("response")).getAsJsonObject().get("title").getAsString(),
