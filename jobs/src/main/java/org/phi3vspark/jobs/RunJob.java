@@ -3,6 +3,7 @@ package org.phi3vspark.jobs;
 import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -35,6 +36,7 @@ import org.phi3vspark.udf.exec.ProgressCounters;
 import org.phi3vspark.udf.plan.ManifestLayout;
 import org.phi3vspark.udf.row.ResultRow;
 import org.phi3vspark.udf.row.ResultSchema;
+import org.phi3vspark.udf.row.ResultTable;
 import org.phi3vspark.udf.snapshot.ModelRef;
 import org.phi3vspark.udf.task.TaskPreset;
 import org.phi3vspark.udf.task.TaskRegistry;
@@ -72,15 +74,17 @@ public final class RunJob {
         ModelRef model = pipeline.model();
 
         Manifest manifest = ManifestReader.read(spark, o.input(), o.inputFormat());
+        ManifestLayout layout = ManifestLayout.of(manifest.rows().schema(), o.imageColumn(), o.passthrough(),
+                manifest.baseDir(), manifest.source());
+        Phi3vPipeline.Plan plan = pipeline.plan(manifest.rows(), layout, o.tasks());
+        List<String> resultColumns = new ArrayList<>(ResultSchema.columnNames());
+        resultColumns.addAll(plan.table().jsonColumnNames());
         for (String col : o.passthrough()) {
-            if (ResultSchema.columnNames().contains(col)) {
+            if (resultColumns.contains(col)) {
                 throw new IllegalArgumentException("passthrough column " + col + " of manifest " + manifest.source()
                         + " has the name of a result column; rename it in the manifest");
             }
         }
-        ManifestLayout layout = ManifestLayout.of(manifest.rows().schema(), o.imageColumn(), o.passthrough(),
-                manifest.baseDir(), manifest.source());
-        Phi3vPipeline.Plan plan = pipeline.plan(manifest.rows(), layout, o.tasks());
         // Rows without a task value get every task of --tasks: with none, they would silently yield no rows.
         if (o.tasks().isEmpty() && plan.rowsWithoutTask() && !manifest.empty()) {
             throw new IllegalArgumentException("--tasks is empty, but manifest " + manifest.source() + " has rows"
@@ -95,6 +99,7 @@ public final class RunJob {
         long planned = work.count();
         Phi3vPipeline.Plan todo = plan;
         if (o.mode() == WriteMode.SKIP_DONE && tableExists(spark, output)) {
+            checkJsonColumns(spark, plan.table(), output);
             todo = pipeline.withoutDone(plan, output);
             todo.work().persist(StorageLevel.MEMORY_AND_DISK());
         }
@@ -109,7 +114,7 @@ public final class RunJob {
         ProgressCounters counters = ProgressCounters.register(spark.sparkContext());
         Dataset<Row> results = pipeline.infer(todo.withWork(todo.work().repartition(partitions)), runId, runDate,
                 counters);
-        Dataset<Row> table = results.select(outputColumns(plan.passthrough()));
+        Dataset<Row> table = results.select(outputColumns(plan.table(), plan.passthrough()));
 
         spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
         CommitLeftovers.clear(spark.sparkContext().hadoopConfiguration(), output, log);
@@ -134,13 +139,36 @@ public final class RunJob {
             work.unpersist();
             todo.work().unpersist();
         }
-        return summarize(spark, o, registry, plan.tasksUsed(), runId, started, output, model.shown(),
-                model.revision(), manifestRows, planned, planned - toRun, counters);
+        return summarize(spark, o, registry, plan.tasksUsed(), pipeline.settings().constrainedDecoding(), runId,
+                started, output, model.shown(), model.revision(), manifestRows, planned, planned - toRun, counters);
     }
 
-    private static Column[] outputColumns(StructType pass) {
+    /**
+     * A run with json tasks appends only if each json column keeps a type the table's files can be merged with;
+     * that reads the footers of the table's files (one Spark job), so runs without json tasks skip it.
+     */
+    private static void checkJsonColumns(SparkSession spark, ResultTable resultTable, String output) {
+        if (resultTable.json().isEmpty()) {
+            return;
+        }
+        StructType existing;
+        try {
+            existing = spark.read().option("mergeSchema", "true").parquet(output).schema();
+        } catch (Exception e) {
+            // Spark's AnalysisException and SparkException are undeclared checked exceptions in Java's eyes.
+            throw new IllegalArgumentException("results table " + output + ": its files' schemas cannot be merged ("
+                    + e.getMessage() + "); write to another table", e);
+        }
+        resultTable.checkAppendableTo(existing, output);
+    }
+
+    /** The data files' columns: the fixed ones, the run's json columns, the passthrough ones; then partitions. */
+    private static Column[] outputColumns(ResultTable resultTable, StructType pass) {
         List<Column> cols = new ArrayList<>();
         for (String c : ResultSchema.DATA.fieldNames()) {
+            cols.add(functions.col(c));
+        }
+        for (String c : resultTable.jsonColumnNames()) {
             cols.add(functions.col(c));
         }
         cols.addAll(Phi3vPipeline.passthroughColumns(pass));
@@ -151,9 +179,9 @@ public final class RunJob {
     }
 
     private static RunSummary summarize(SparkSession spark, RunOptions o, TaskRegistry registry, Set<String> tasks,
-                                        String runId, Instant started, String output, String modelDir,
-                                        String revision, long manifestRows, long planned, long skipped,
-                                        ProgressCounters counters) {
+                                        boolean constrainedDecoding, String runId, Instant started, String output,
+                                        String modelDir, String revision, long manifestRows, long planned,
+                                        long skipped, ProgressCounters counters) {
         List<Row> groups = spark.read().schema(ResultSchema.SCHEMA).parquet(output)
                 .where(functions.col(ResultSchema.RUN_ID.name()).equalTo(runId))
                 .groupBy(ResultSchema.TASK.name(), ResultSchema.STATUS.name(), ResultSchema.ERROR_STAGE.name())
@@ -187,9 +215,11 @@ public final class RunJob {
         List<RunSummary.TaskSettings> settings = new ArrayList<>();
         for (String t : tasks) {
             TaskPreset p = registry.get(t);
+            boolean schema = p.schema() != null;
             settings.add(new RunSummary.TaskSettings(p.name(), p.promptTemplate(), p.numCropsSingle(),
                     p.numCropsMulti(), p.generation().maxNewTokens(), p.generation().temperature(),
-                    p.generation().topK(), p.generation().topP(), p.generation().seed(), p.output().id()));
+                    p.generation().topK(), p.generation().topP(), p.generation().seed(), p.output().id(),
+                    schema ? JsonParser.parseString(p.schema().json()) : null, schema ? constrainedDecoding : null));
         }
         Instant finished = Instant.now();
         double seconds = (finished.toEpochMilli() - started.toEpochMilli()) / 1000.0;

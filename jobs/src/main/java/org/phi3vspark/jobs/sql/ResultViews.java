@@ -90,13 +90,15 @@ public final class ResultViews {
 
     /**
      * Reads the Parquet results table at {@code resultsPath} (partition directories task=/run_date=
-     * become columns), registers it as {@value #RESULTS_TABLE} and creates the views.
+     * become columns), registers it as {@value #RESULTS_TABLE} and creates the views. The files' schemas are
+     * merged: runs with json tasks add their json_&lt;task&gt; columns, and without the merge Spark would show
+     * the columns of whichever file it looked at first.
      */
     public static Dataset<Row> register(SparkSession spark, String resultsPath) {
         requireExists(spark, resultsPath);
         Dataset<Row> results;
         try {
-            results = spark.read().parquet(resultsPath);
+            results = spark.read().option("mergeSchema", "true").parquet(resultsPath);
         } catch (Exception e) {
             // AnalysisException is checked in Java's eyes but undeclared. Spark says "Unable to infer
             // schema" or "Path does not exist"; name the option the user gave.
