@@ -55,6 +55,11 @@ record DeltaResultsTable(SparkSession spark, String path) implements ResultsTabl
     }
 
     @Override
+    public StructType schema() {
+        return read().schema();
+    }
+
+    @Override
     public Dataset<Row> read(StructType schema) {
         return project(read(), schema);
     }
@@ -67,7 +72,8 @@ record DeltaResultsTable(SparkSession spark, String path) implements ResultsTabl
         try {
             rows.write().format(FORMAT)
                     .mode(mode == WriteMode.OVERWRITE ? SaveMode.Overwrite : SaveMode.Append)
-                    // Schema evolution: a run may pass other manifest columns through than the runs before it.
+                    // Schema evolution: a run may add json_<task> columns and pass other manifest columns through
+                    // than the runs before it.
                     .option(mode == WriteMode.OVERWRITE ? "overwriteSchema" : "mergeSchema", "true")
                     .option("partitionOverwriteMode", "static")
                     .option("userMetadata", commitNote(runId))

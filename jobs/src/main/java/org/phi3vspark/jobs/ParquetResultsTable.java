@@ -2,6 +2,7 @@ package org.phi3vspark.jobs;
 
 import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -35,9 +36,24 @@ record ParquetResultsTable(SparkSession spark, String path) implements ResultsTa
         return TableFiles.exists(spark, path, new Path(path, SUCCESS_MARKER));
     }
 
+    /** With the files' schemas merged: runs with json tasks (or other passthrough columns) add columns. */
     @Override
     public Dataset<Row> read() {
-        return spark.read().parquet(path);
+        return spark.read().option("mergeSchema", "true").parquet(path);
+    }
+
+    @Override
+    public StructType schema() {
+        try {
+            return read().schema();
+        } catch (Exception e) {
+            // AnalysisException is checked in Java's eyes but undeclared, hence Exception (rethrown as it is).
+            // A folder without data files (a run that wrote no row): Spark has no footer to read a schema from.
+            if (e instanceof SparkThrowable t && "UNABLE_TO_INFER_SCHEMA".equals(t.getCondition())) {
+                return new StructType();
+            }
+            throw e;
+        }
     }
 
     @Override

@@ -36,8 +36,14 @@ public interface ResultsTable {
      */
     boolean committed();
 
-    /** Every row with every column (passthrough columns included), for SQL. */
+    /** Every row with every column of every run (json and passthrough columns included), for SQL. */
     Dataset<Row> read();
+
+    /**
+     * The columns {@link #read()} gives (what a rerun's json columns must merge with); none when the table holds no
+     * data file yet (every run so far wrote no row).
+     */
+    StructType schema();
 
     /** Every row with exactly these columns (null where the table lacks one), for reruns. */
     Dataset<Row> read(StructType schema);

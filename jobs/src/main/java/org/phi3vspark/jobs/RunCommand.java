@@ -131,7 +131,7 @@ public final class RunCommand implements Callable<Integer> {
         for (Map.Entry<String, String> d : taskDefs.entrySet()) {
             registry = registry.withTask(TaskPreset.custom(d.getKey().trim(), d.getValue()));
         }
-        TaskOverrides overrides = new TaskOverrides(null, numCrops, null, generation.overrides(), null);
+        TaskOverrides overrides = new TaskOverrides(null, numCrops, null, generation.overrides(), null, null);
         return new RunOptions(input, InputFormat.parse(inputFormat), output, model, registry,
                 tasks.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(), overrides,
                 WriteMode.parse(mode), passthrough, imageColumn, runId,

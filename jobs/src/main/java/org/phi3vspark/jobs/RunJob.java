@@ -3,6 +3,7 @@ package org.phi3vspark.jobs;
 import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -21,6 +22,7 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -39,6 +41,7 @@ import org.phi3vspark.udf.exec.ProgressCounters;
 import org.phi3vspark.udf.plan.ManifestLayout;
 import org.phi3vspark.udf.row.ResultRow;
 import org.phi3vspark.udf.row.ResultSchema;
+import org.phi3vspark.udf.row.ResultTable;
 import org.phi3vspark.udf.snapshot.ModelRef;
 import org.phi3vspark.udf.task.TaskPreset;
 import org.phi3vspark.udf.task.TaskRegistry;
@@ -76,18 +79,13 @@ public final class RunJob {
         // Settings, model (for a remote snapshot only its headers are read here) and tasks, before any executor.
         Phi3vPipeline pipeline = Phi3vPipeline.of(spark, o.model(), registry);
         ModelRef model = pipeline.model();
+        // Read like the pipeline's settings: from the session's conf, so a notebook's spark.conf.set counts too.
         TableFormat format = o.tableFormat() != null ? o.tableFormat()
-                : Phi3vConf.TABLE_FORMAT.read(spark.sparkContext().getConf());
+                : Phi3vConf.TABLE_FORMAT.read(new SparkConf(false).setAll(spark.conf().getAll()));
         String output = qualified(spark, o.output());
         ResultsTable resultsTable = ResultsTable.forWriting(spark, output, format);
 
         Manifest manifest = ManifestReader.read(spark, o.input(), o.inputFormat());
-        for (String col : o.passthrough()) {
-            if (ResultSchema.columnNames().contains(col)) {
-                throw new IllegalArgumentException("passthrough column " + col + " of manifest " + manifest.source()
-                        + " has the name of a result column; rename it in the manifest");
-            }
-        }
         ManifestLayout layout;
         try {
             layout = ManifestLayout.of(manifest.rows().schema(), o.imageColumn(), o.passthrough(), manifest.baseDir(),
@@ -97,6 +95,14 @@ public final class RunJob {
                     + " --image-column" + imageColumnGuess(manifest.rows().schema()), e);
         }
         Phi3vPipeline.Plan plan = pipeline.plan(manifest.rows(), layout, o.tasks());
+        List<String> resultColumns = new ArrayList<>(ResultSchema.columnNames());
+        resultColumns.addAll(plan.table().jsonColumnNames());
+        for (String col : o.passthrough()) {
+            if (resultColumns.contains(col)) {
+                throw new IllegalArgumentException("passthrough column " + col + " of manifest " + manifest.source()
+                        + " has the name of a result column; rename it in the manifest");
+            }
+        }
         // Rows without a task value get every task of --tasks: with none, they would silently yield no rows.
         if (o.tasks().isEmpty() && plan.rowsWithoutTask() && !manifest.empty()) {
             throw new IllegalArgumentException("--tasks is empty, but manifest " + manifest.source() + " has rows"
@@ -110,6 +116,7 @@ public final class RunJob {
         long planned = work.count();
         Phi3vPipeline.Plan todo = plan;
         if (o.mode() == WriteMode.SKIP_DONE && resultsTable.exists()) {
+            checkJsonColumns(plan.table(), resultsTable);
             todo = pipeline.withoutDone(plan, resultsTable.read(ResultSchema.SCHEMA));
             todo.work().persist(StorageLevel.MEMORY_AND_DISK());
         }
@@ -124,7 +131,7 @@ public final class RunJob {
         ProgressCounters counters = ProgressCounters.register(spark.sparkContext());
         Dataset<Row> results = pipeline.infer(todo.withWork(todo.work().repartition(partitions)), runId, runDate,
                 counters);
-        Dataset<Row> table = results.select(outputColumns(plan.passthrough()));
+        Dataset<Row> table = results.select(outputColumns(plan.table(), plan.passthrough()));
 
         // Both formats store Parquet data files; created_at as the standard micros type (conf/results.avsc).
         spark.conf().set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
@@ -146,8 +153,8 @@ public final class RunJob {
             work.unpersist();
             todo.work().unpersist();
         }
-        return summarize(spark, o, registry, plan.tasksUsed(), runId, started, resultsTable, commit, model.revision(),
-                manifestRows, planned, planned - toRun, counters);
+        return summarize(spark, o, registry, plan.tasksUsed(), pipeline.settings().constrainedDecoding(), runId,
+                started, resultsTable, commit, model.revision(), manifestRows, planned, planned - toRun, counters);
     }
 
     /** An example for the hint: the first string column whose name suggests file locations, if any. */
@@ -160,9 +167,35 @@ public final class RunJob {
         return "";
     }
 
-    private static Column[] outputColumns(StructType pass) {
+    /**
+     * A run with json tasks appends only if each json column keeps a type the table's schema can be merged with:
+     * Parquet readers merge the files' schemas, Delta merges the run's into the table's when it writes (and fails
+     * the write, after every request ran, on a type change). For Parquet the schema comes from the footers of the
+     * table's files (one Spark job), for Delta from its log; runs without json tasks skip it.
+     */
+    private static void checkJsonColumns(ResultTable resultTable, ResultsTable table) {
+        if (resultTable.json().isEmpty()) {
+            return;
+        }
+        StructType existing;
+        try {
+            existing = table.schema();
+        } catch (Exception e) {
+            // Spark's AnalysisException and SparkException are undeclared checked exceptions in Java's eyes.
+            throw new IllegalArgumentException("results table " + table.path() + ": "
+                    + (table.format() == TableFormat.PARQUET ? "its files' schemas cannot be merged"
+                    : "its schema cannot be read") + " (" + e.getMessage() + "); write to another table", e);
+        }
+        resultTable.checkAppendableTo(existing, table.path());
+    }
+
+    /** The data files' columns: the fixed ones, the run's json columns, the passthrough ones; then partitions. */
+    private static Column[] outputColumns(ResultTable resultTable, StructType pass) {
         List<Column> cols = new ArrayList<>();
         for (String c : ResultSchema.DATA.fieldNames()) {
+            cols.add(functions.col(c));
+        }
+        for (String c : resultTable.jsonColumnNames()) {
             cols.add(functions.col(c));
         }
         cols.addAll(Phi3vPipeline.passthroughColumns(pass));
@@ -173,9 +206,9 @@ public final class RunJob {
     }
 
     private static RunSummary summarize(SparkSession spark, RunOptions o, TaskRegistry registry, Set<String> tasks,
-                                        String runId, Instant started, ResultsTable results,
-                                        ResultsTable.Commit commit, String revision, long manifestRows, long planned,
-                                        long skipped, ProgressCounters counters) {
+                                        boolean constrainedDecoding, String runId, Instant started,
+                                        ResultsTable results, ResultsTable.Commit commit, String revision,
+                                        long manifestRows, long planned, long skipped, ProgressCounters counters) {
         String output = results.path();
         List<Row> groups = commit.rows()
                 .where(functions.col(ResultSchema.RUN_ID.name()).equalTo(runId))
@@ -210,9 +243,11 @@ public final class RunJob {
         List<RunSummary.TaskSettings> settings = new ArrayList<>();
         for (String t : tasks) {
             TaskPreset p = registry.get(t);
+            boolean schema = p.schema() != null;
             settings.add(new RunSummary.TaskSettings(p.name(), p.promptTemplate(), p.numCropsSingle(),
                     p.numCropsMulti(), p.generation().maxNewTokens(), p.generation().temperature(),
-                    p.generation().topK(), p.generation().topP(), p.generation().seed(), p.output().id()));
+                    p.generation().topK(), p.generation().topP(), p.generation().seed(), p.output().id(),
+                    schema ? JsonParser.parseString(p.schema().json()) : null, schema ? constrainedDecoding : null));
         }
         Instant finished = Instant.now();
         double seconds = (finished.toEpochMilli() - started.toEpochMilli()) / 1000.0;

@@ -1,5 +1,6 @@
 package org.phi3vspark.jobs;
 
+import com.google.gson.JsonElement;
 import java.util.List;
 
 /**
@@ -14,9 +15,15 @@ public record RunSummary(String runId, String startedAt, String finishedAt, doub
                          List<StageCount> errorsByStage, long promptTokens, long outputTokens,
                          double outputTokensPerSecond, long modelCalls, long modelLoads, String summaryPath) {
 
-    /** Settings of one task as run. */
+    /**
+     * Settings of one task as run.
+     *
+     * @param jsonSchema  the task's json_schema, or null
+     * @param constrained for a task with a schema, whether it was decoded under it; null otherwise
+     */
     public record TaskSettings(String name, String prompt, int numCrops, int numCropsMultiImage, int maxNewTokens,
-                               double temperature, int topK, double topP, long seed, String output) {
+                               double temperature, int topK, double topP, long seed, String output,
+                               JsonElement jsonSchema, Boolean constrained) {
     }
 
     /** Rows of one task and status. */

@@ -92,7 +92,9 @@ public final class ResultViews {
     /**
      * Reads the results table at {@code resultsPath} in the format it is stored in (Delta when it has a
      * transaction log, else Parquet, whose partition directories task=/run_date= become columns), registers it as
-     * {@value #RESULTS_TABLE} and creates the views.
+     * {@value #RESULTS_TABLE} and creates the views. Runs with json tasks add their json_&lt;task&gt; columns: a
+     * Parquet table is read with its files' schemas merged (without the merge Spark would show the columns of
+     * whichever file it looked at first), a Delta table's schema already holds every run's columns.
      */
     public static Dataset<Row> register(SparkSession spark, String resultsPath) {
         requireExists(spark, resultsPath);

@@ -117,7 +117,7 @@ class NotebookSqlTest {
         return tests;
     }
 
-    /** The table the real job wrote with the tiny golden checkpoint (random weights: charts do not parse). */
+    /** The table the real job wrote with the tiny golden checkpoint (random weights; charts follow their schema). */
     @TestFactory
     Stream<DynamicTest> everySqlCellRunsOnATableWrittenByTheJob() throws Exception {
         return runAll("tiny-model", TinyResults.table()).stream();

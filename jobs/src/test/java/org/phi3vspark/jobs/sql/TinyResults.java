@@ -13,8 +13,11 @@ import org.phi3vspark.jobs.RunOptions;
 import org.phi3vspark.jobs.RunSummary;
 import org.phi3vspark.jobs.demo.SampleImages;
 import org.phi3vspark.jobs.demo.SampleManifest;
+import org.phi3vspark.model.generate.json.TokenVocabulary;
 import org.phi3vspark.udf.conf.TableFormat;
 import org.phi3vspark.udf.task.TaskOverrides;
+import org.phi3vspark.udf.task.TaskPreset;
+import org.phi3vspark.udf.task.TaskRegistry;
 
 /**
  * A results table written by the real job with the tiny golden checkpoint: the sample images (one row
@@ -31,6 +34,7 @@ public final class TinyResults {
     private static Path deltaTable;
     private static RunSummary summary;
     private static int expectedRows;
+    private static TokenVocabulary vocabulary;
 
     private TinyResults() {
     }
@@ -73,7 +77,31 @@ public final class TinyResults {
 
     private static RunOptions options(Path out) {
         return RunOptions.of(manifest.toString(), out.toString(), checkpoint().toString(), List.of("caption"))
-                .withOverrides(TaskOverrides.small(1, 4));
+                .withRegistry(smallTasks());
+    }
+
+    /** One crop, {@link #maxNewTokens} tokens. */
+    private static TaskRegistry smallTasks() {
+        TaskRegistry tasks = TaskRegistry.builtIn();
+        for (TaskPreset t : tasks.all()) {
+            tasks = tasks.withTask(t.with(TaskOverrides.small(1, maxNewTokens(t.name()))));
+        }
+        return tasks;
+    }
+
+    /**
+     * Tokens per answer of {@code task} in the table: 4, and for charts the fewest in which an answer can
+     * always be finished under the chart schema (constrained decoding needs them).
+     */
+    public static synchronized int maxNewTokens(String task) {
+        TaskPreset preset = TaskRegistry.builtIn().get(task);
+        if (preset.schema() == null) {
+            return 4;
+        }
+        if (vocabulary == null) {
+            vocabulary = TokenVocabulary.load(checkpoint());
+        }
+        return preset.schema().minimumTokens(vocabulary);
     }
 
     private static void deleteTree(Path dir) {

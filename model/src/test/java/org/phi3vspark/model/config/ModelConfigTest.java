@@ -191,6 +191,9 @@ class ModelConfigTest {
                 "num_attention_heads");
         Path vision = realWith(o -> {
             JsonObject vc = new JsonObject();
+            // the implemented image and patch sizes, so that the check under test is the one that fails
+            vc.addProperty("image_size", 336);
+            vc.addProperty("patch_size", 14);
             vc.addProperty("hidden_size", 50);
             vc.addProperty("num_attention_heads", 3);
             o.getAsJsonObject("img_processor").add("vision_config", vc);

@@ -27,10 +27,11 @@ import org.phi3vspark.udf.task.TaskRegistry;
  * rendered and tagged or the row's conversation checked, content and request keys computed. Runs on executors,
  * so the stat calls are spread over the cluster.
  *
- * @param defaultTasks tasks for rows whose manifest has no task value
+ * @param defaultTasks        tasks for rows whose manifest has no task value
+ * @param constrainedDecoding spark.phi3v.constrainedDecoding, which changes what tasks with a schema answer
  */
 public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<String> defaultTasks,
-                          String modelRevision, SerializableHadoopConf hadoopConf)
+                          String modelRevision, boolean constrainedDecoding, SerializableHadoopConf hadoopConf)
         implements FlatMapFunction<Row, Row> {
 
     @Override
@@ -68,10 +69,10 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
             }
             int numCrops = preset.numCrops(uris.size());
             String requestKey = Keys.requestKey(contentKey, name, prompt, messages, numCrops, preset.generation(),
-                    modelRevision);
+                    preset.answerKey(constrainedDecoding), modelRevision);
             WorkItem item = new WorkItem(itemId, images,
-                    new Request(name, prompt, messages, numCrops, preset.generation(), requestKey), preset.output(),
-                    contentKey, invalid);
+                    new Request(name, prompt, messages, numCrops, preset.generation(), requestKey), contentKey,
+                    invalid);
             out.add(WorkSchema.LAYOUT.encode(item, passthrough, false));
         }
         return out.iterator();
