@@ -11,6 +11,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.phi3vspark.model.cli.GenerationOptions;
 import org.phi3vspark.udf.conf.Phi3vConf;
+import org.phi3vspark.udf.conf.TableFormat;
 import org.phi3vspark.udf.task.TaskOverrides;
 import org.phi3vspark.udf.task.TaskPreset;
 import org.phi3vspark.udf.task.TaskRegistry;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code phi3v run}: the batch job, on embedded local Spark by default or under spark-submit. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run Phi-3.5-vision tasks over an image manifest or folder and write a Parquet table.",
+        description = {"Run Phi-3.5-vision tasks over an image manifest or folder and write a Parquet or Delta table.",
             "Executor settings are spark.phi3v.* entries (--conf or spark-defaults); see conf/SETTINGS.md."})
 public final class RunCommand implements Callable<Integer> {
 
@@ -59,6 +60,11 @@ public final class RunCommand implements Callable<Integer> {
             + "already have an ok row; overwrite: replace the table. Default: ${DEFAULT-VALUE}.")
     String mode;
 
+    @Option(names = "--table-format", paramLabel = "parquet|delta", description = "Results table format: parquet"
+            + " (partitioned Parquet files) or delta (Delta Lake: one atomic commit per run, time travel). Default: the"
+            + " setting spark.phi3v.tableFormat, else parquet.")
+    String tableFormat;
+
     @Option(names = "--passthrough", split = ",", description = "Manifest columns to copy into the output.")
     List<String> passthrough = new ArrayList<>();
 
@@ -91,6 +97,7 @@ public final class RunCommand implements Callable<Integer> {
             sparkConf.setMaster("local[*]");
         }
         sparkConf.setIfMissing("spark.app.name", "phi3v run");
+        DeltaSessionConf.addTo(sparkConf);
         // Settings are checked here, before the session (and so any executor) starts.
         Phi3vConf.from(sparkConf);
         RunOptions options = options();
@@ -124,9 +131,10 @@ public final class RunCommand implements Callable<Integer> {
         for (Map.Entry<String, String> d : taskDefs.entrySet()) {
             registry = registry.withTask(TaskPreset.custom(d.getKey().trim(), d.getValue()));
         }
-        TaskOverrides overrides = new TaskOverrides(null, numCrops, null, generation.overrides(), null);
+        TaskOverrides overrides = new TaskOverrides(null, numCrops, null, generation.overrides(), null, null);
         return new RunOptions(input, InputFormat.parse(inputFormat), output, model, registry,
                 tasks.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(), overrides,
-                WriteMode.parse(mode), passthrough, imageColumn, runId);
+                WriteMode.parse(mode), passthrough, imageColumn, runId,
+                tableFormat == null ? null : TableFormat.parse(tableFormat));
     }
 }

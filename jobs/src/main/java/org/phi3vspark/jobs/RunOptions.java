@@ -1,6 +1,7 @@
 package org.phi3vspark.jobs;
 
 import java.util.List;
+import org.phi3vspark.udf.conf.TableFormat;
 import org.phi3vspark.udf.task.TaskOverrides;
 import org.phi3vspark.udf.task.TaskRegistry;
 
@@ -13,38 +14,44 @@ import org.phi3vspark.udf.task.TaskRegistry;
  * @param passthrough manifest columns copied to the output
  * @param imageColumn image column to use, or null for image_uri / image_uris
  * @param runId       null for a generated one
+ * @param tableFormat format of the results table, or null for the setting spark.phi3v.tableFormat
  */
 public record RunOptions(String input, InputFormat inputFormat, String output, String model, TaskRegistry registry,
                          List<String> tasks, TaskOverrides overrides, WriteMode mode, List<String> passthrough,
-                         String imageColumn, String runId) {
+                         String imageColumn, String runId, TableFormat tableFormat) {
 
     public static RunOptions of(String input, String output, String model, List<String> tasks) {
         return new RunOptions(input, InputFormat.AUTO, output, model, TaskRegistry.builtIn(), tasks,
-                TaskOverrides.NONE, WriteMode.SKIP_DONE, List.of(), null, null);
+                TaskOverrides.NONE, WriteMode.SKIP_DONE, List.of(), null, null, null);
     }
 
     public RunOptions withOverrides(TaskOverrides o) {
         return new RunOptions(input, inputFormat, output, model, registry, tasks, o, mode, passthrough, imageColumn,
-                runId);
+                runId, tableFormat);
     }
 
     public RunOptions withMode(WriteMode m) {
         return new RunOptions(input, inputFormat, output, model, registry, tasks, overrides, m, passthrough,
-                imageColumn, runId);
+                imageColumn, runId, tableFormat);
     }
 
     public RunOptions withRegistry(TaskRegistry r) {
         return new RunOptions(input, inputFormat, output, model, r, tasks, overrides, mode, passthrough, imageColumn,
-                runId);
+                runId, tableFormat);
     }
 
     public RunOptions withPassthrough(List<String> cols) {
         return new RunOptions(input, inputFormat, output, model, registry, tasks, overrides, mode, cols, imageColumn,
-                runId);
+                runId, tableFormat);
     }
 
     public RunOptions withInputFormat(InputFormat f) {
         return new RunOptions(input, f, output, model, registry, tasks, overrides, mode, passthrough, imageColumn,
-                runId);
+                runId, tableFormat);
+    }
+
+    public RunOptions withTableFormat(TableFormat f) {
+        return new RunOptions(input, inputFormat, output, model, registry, tasks, overrides, mode, passthrough,
+                imageColumn, runId, f);
     }
 }

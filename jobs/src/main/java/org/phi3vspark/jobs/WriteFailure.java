@@ -14,11 +14,14 @@ public final class WriteFailure extends RuntimeException {
         super(message, cause);
     }
 
-    public static WriteFailure of(String table, Exception e) {
-        return new WriteFailure("writing the results table " + table + " failed: " + cause(e)
-                + ". Readers never see files of unfinished tasks; files that the job commit had already moved into"
-                + " the table stay (see conf/S3.md). Rerunning the same command (mode skip-done) finishes the run"
-                + " without duplicates.", e);
+    public static WriteFailure of(ResultsTable table, Exception e) {
+        String readers = switch (table.format()) {
+            case PARQUET -> "Readers never see files of unfinished tasks; files that the job commit had already moved"
+                    + " into the table stay (see conf/S3.md).";
+            case DELTA -> "The run made no commit: readers see the table's previous version.";
+        };
+        return new WriteFailure("writing the results table " + table.path() + " failed: " + cause(e) + ". "
+                + readers + " Rerunning the same command (mode skip-done) finishes the run without duplicates.", e);
     }
 
     /** The first storage error in the chain (it names the path), else the innermost message. */

@@ -35,11 +35,31 @@ class RunCommandOptionsTest {
                 MODEL, "--mode", "append");
         assertTrue(err.contains("--mode append") && err.contains("skip-done") && err.contains("overwrite"), err);
         assertFalse(err.contains("No enum constant"), err);
+        assertTrue(err.contains("JAVA_OPTS=-Dphi3v.stacktrace=true"), "the hint says where the flag goes: " + err);
 
         err = run(1, "run", "--input", tmp.toString(), "--output", tmp.resolve("o").toString(), "--model", MODEL,
                 "--input-format", "json");
         assertTrue(err.contains("--input-format json") && err.contains("jsonl"), err);
         assertFalse(err.contains("No enum constant"), err);
+    }
+
+    @Test
+    void misspeltOptionIsNamedEvenWhenARequiredOneIsMissingToo(@TempDir Path tmp) {
+        String err = run(2, "run", "--inptu", tmp.toString(), "--output", tmp.resolve("o").toString(), "--model",
+                MODEL);
+        assertTrue(err.contains("Unknown option: '--inptu'") && err.contains("--input"), err);
+        assertFalse(err.contains("Missing required option"), err);
+
+        err = run(2, "run", "--output", tmp.resolve("o").toString(), "--model", MODEL);
+        assertTrue(err.contains("Missing required option: '--input"), "nothing misspelt: picocli's message: " + err);
+    }
+
+    @Test
+    void unknownTableFormatNamesTheChoices(@TempDir Path tmp) {
+        SharedSpark.get();
+        String err = run(1, "run", "--input", tmp.toString(), "--output", tmp.resolve("o").toString(), "--model",
+                MODEL, "--table-format", "iceberg");
+        assertTrue(err.contains("iceberg") && err.contains("parquet or delta"), err);
     }
 
     @Test

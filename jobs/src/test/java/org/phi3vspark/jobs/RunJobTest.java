@@ -125,7 +125,7 @@ class RunJobTest {
         TaskRegistry registry = TaskRegistry.builtIn()
                 .withTask(TaskPreset.custom("about_note", "The note says {note}. What does the image show?"));
         return new RunOptions(manifest.toString(), InputFormat.AUTO, output.toString(), model.toString(), registry,
-                List.of("caption", "about_note"), FAST, WriteMode.SKIP_DONE, List.of("note"), null, null);
+                List.of("caption", "about_note"), FAST, WriteMode.SKIP_DONE, List.of("note"), null, null, null);
     }
 
     @Test
@@ -304,6 +304,33 @@ class RunJobTest {
     }
 
     @Test
+    void jsonLinesManifestMayMixSingleAndMultiImageRows() throws IOException {
+        String good1 = images.resolve("good1.png").toString();
+        String good2 = images.resolve("sub/good2.png").toString();
+        Path mixed = Files.write(tmp.resolve("mixed.jsonl"), List.of(
+                "{\"item_id\": \"one\", \"image_uri\": \"" + good1 + "\"}",
+                "{\"item_id\": \"two\", \"image_uris\": [\"" + good1 + "\", \"" + good2 + "\"]}",
+                "{\"item_id\": \"both\", \"image_uri\": \"" + good1 + "\", \"image_uris\": [\"" + good2 + "\"]}"));
+        Path out = tmp.resolve("mixed-results");
+        RunSummary s = RunJob.run(spark, RunOptions.of(mixed.toString(), out.toString(), model.toString(),
+                List.of("caption")).withOverrides(FAST), x -> { });
+        assertEquals(3, s.rowsWritten());
+        Map<String, Row> byItem = new HashMap<>();
+        for (Row r : spark.read().parquet(out.toString()).collectAsList()) {
+            byItem.put(r.getAs("item_id"), r);
+        }
+        assertEquals("ok", byItem.get("one").getAs("status"), (String) byItem.get("one").getAs("error"));
+        assertEquals(1, byItem.get("one").getList(byItem.get("one").fieldIndex("image_uris")).size());
+        assertEquals("ok", byItem.get("two").getAs("status"), (String) byItem.get("two").getAs("error"));
+        assertEquals(2, byItem.get("two").getList(byItem.get("two").fieldIndex("image_uris")).size());
+        Row both = byItem.get("both");
+        assertEquals("error", both.getAs("status"));
+        assertEquals("preprocess", both.getAs("error_stage"));
+        String error = both.getAs("error");
+        assertTrue(error.contains("item both") && error.contains("image_uri and image_uris"), error);
+    }
+
+    @Test
     void emptyManifestGivesEmptyResultAndSummary() throws IOException {
         Path empty = Files.write(tmp.resolve("empty.jsonl"), new byte[0]);
         Path out = tmp.resolve("empty-results");
@@ -321,7 +348,8 @@ class RunJobTest {
         var e1 = assertThrows(IllegalArgumentException.class, () -> RunJob.run(spark,
                 RunOptions.of(noImages.toString(), tmp.resolve("w1").toString(), model.toString(),
                         List.of("caption")), s -> { }));
-        assertTrue(e1.getMessage().contains("image_uri"), e1.getMessage());
+        assertTrue(e1.getMessage().contains("image_uri") && e1.getMessage().contains("--image-column path"),
+                e1.getMessage());
 
         Path wrongType = Files.writeString(tmp.resolve("wrong.jsonl"), "{\"image_uri\": 42}\n");
         var e2 = assertThrows(IllegalArgumentException.class, () -> RunJob.run(spark,

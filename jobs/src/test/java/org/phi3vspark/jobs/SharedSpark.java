@@ -1,10 +1,11 @@
 package org.phi3vspark.jobs;
 
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The one local[2] SparkSession of this test JVM: no UI, two shuffle partitions, loopback only. Spark allows
- * one active context per JVM; starting it once keeps the tests fast. It is stopped by a shutdown hook.
+ * The one local[2] SparkSession of this test JVM: no UI, two shuffle partitions, loopback only, Delta's SQL on.
+ * Spark allows one active context per JVM; starting it once keeps the tests fast. It is stopped by a shutdown hook.
  */
 public final class SharedSpark {
     private static SparkSession session;
@@ -17,6 +18,7 @@ public final class SharedSpark {
         // Another test class of the JVM may have stopped the context it shared with us: start afresh then.
         if (session == null || session.sparkContext().isStopped()) {
             session = SparkSession.builder()
+                    .config(DeltaSessionConf.addTo(new SparkConf(false)))
                     .master("local[2]")
                     .appName("phi3v-jobs-tests")
                     .config("spark.ui.enabled", "false")

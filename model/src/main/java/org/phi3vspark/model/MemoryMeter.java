@@ -10,14 +10,16 @@ import java.util.List;
 
 /**
  * Measures this process's memory while something runs: peak resident memory (the kernel's own high-water
- * mark, what {@code /usr/bin/time -v} reports), and, sampled every few milliseconds, the peak outside the
- * Java heap (native tensors, the weights on CPU) and the GPU memory in use. Linux only; elsewhere the
- * figures are -1.
+ * mark, what {@code /usr/bin/time -v} reports), and, sampled every 10 ms, the peak outside the
+ * Java heap (native tensors, the weights on CPU) and the GPU memory in use (device-wide, as cudaMemGetInfo sees
+ * it: the CUDA context, PyTorch's cached blocks and other processes included). Linux only; elsewhere the
+ * figures are -1. "Outside the heap" is resident memory minus the committed Java heap: a lower bound of
+ * native memory (committed heap pages need not be resident), close to it once native memory dominates.
  */
 public final class MemoryMeter implements AutoCloseable {
     private static final Path STATUS = Path.of("/proc/self/status");
     private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
-    private static final long SAMPLE_MILLIS = 2;
+    private static final long SAMPLE_MILLIS = 10; // about 0.2% of a core; a layer lasts longer than that
 
     /** Peak figures in bytes; -1 where not measurable (no /proc, no GPU). */
     public record Report(long peakRssBytes, long peakOutsideHeapBytes, long peakGpuBytes) {
@@ -28,7 +30,7 @@ public final class MemoryMeter implements AutoCloseable {
         @Override
         public String toString() {
             return "peak RSS " + mib(peakRssBytes) + " MiB, peak outside the Java heap " + mib(peakOutsideHeapBytes)
-                    + " MiB" + (peakGpuBytes >= 0 ? ", peak GPU in use " + mib(peakGpuBytes) + " MiB" : "");
+                    + " MiB" + (peakGpuBytes >= 0 ? ", peak GPU memory in use (whole device) " + mib(peakGpuBytes) + " MiB" : "");
         }
     }
 

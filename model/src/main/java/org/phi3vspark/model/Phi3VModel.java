@@ -77,17 +77,18 @@ public final class Phi3VModel implements AutoCloseable {
      *
      * @param dtype FLOAT32 or FLOAT16 for weights and activations (bfloat16 checkpoints are converted; DJL's
      *     PyTorch JNI cannot hold bfloat16)
-     * @param attentionBlockBytes the most one block of attention scores may take, in the decoder and the
-     *     vision tower: prompts and crop counts beyond it are processed in blocks of query rows or crops
+     * @param attentionBlockBytes the most one block of attention may take (its float32 scores and their softmax),
+     *     in the decoder and the vision tower: prompts and crop counts beyond it are processed in blocks of query
+     *     rows or crops
      */
     public record Options(DataType dtype, long attentionBlockBytes) {
         /**
-         * 16 MiB on CPU: measured fastest on a 2-core machine (8-16 MiB; 64 MiB made a 1,939-token prefill
-         * 1.4-3× slower, since a block's scores then no longer fit the caches).
+         * 32 MiB on CPU (16 MiB of float32 scores and 16 of their softmax): measured fastest on a 2-core machine;
+         * four times that made a 1,939-token prefill 1.4-3× slower, since a block then no longer fits the caches.
          */
-        public static final long CPU_ATTENTION_BLOCK_BYTES = 16L << 20;
-        /** 256 MiB on a GPU: fewer, larger kernels; still small next to the weights and the KV cache. */
-        public static final long GPU_ATTENTION_BLOCK_BYTES = 256L << 20;
+        public static final long CPU_ATTENTION_BLOCK_BYTES = 32L << 20;
+        /** 512 MiB on a GPU: fewer, larger kernels; still small next to the weights and the KV cache. */
+        public static final long GPU_ATTENTION_BLOCK_BYTES = 512L << 20;
 
         public Options {
             if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {

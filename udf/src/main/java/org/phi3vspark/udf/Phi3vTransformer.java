@@ -34,8 +34,8 @@ public final class Phi3vTransformer extends Transformer {
 
     /** Result columns appended to the input, in this order. */
     public static final List<String> OUTPUT_COLUMNS = List.of("response", "status", "error", "error_stage",
-            "finish_reason", "prompt_tokens", "image_tokens", "output_tokens", "latency_ms", "read_ms",
-            "image_decode_ms", "preprocess_ms", "prefill_ms", "decode_ms", "model_revision", "num_crops",
+            "finish_reason", "closed_early", "prompt_tokens", "image_tokens", "output_tokens", "latency_ms",
+            "read_ms", "image_decode_ms", "preprocess_ms", "prefill_ms", "decode_ms", "model_revision", "num_crops",
             "generation", "image_sizes", "caption", "ocr", "chart");
 
     private final String uid;
@@ -182,7 +182,7 @@ public final class Phi3vTransformer extends Transformer {
         }
         return base.with(new TaskOverrides(p, (Integer) orNull(numCrops), null, new GenerationOverrides(
                 (Integer) orNull(maxNewTokens), (Double) orNull(temperature), (Integer) orNull(topK),
-                (Double) orNull(topP), (Long) orNull(seed)), null));
+                (Double) orNull(topP), (Long) orNull(seed)), null, null));
     }
 
     /** The param's value, boxed (Scala numeric params are Param&lt;Object&gt; in Java), or null when unset. */

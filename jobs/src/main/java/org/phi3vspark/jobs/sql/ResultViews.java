@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.phi3vspark.jobs.ResultsTable;
 
 /**
  * Registers a results table as {@code phi3v_results} and the convenience views defined in the
@@ -89,19 +90,23 @@ public final class ResultViews {
     }
 
     /**
-     * Reads the Parquet results table at {@code resultsPath} (partition directories task=/run_date=
-     * become columns), registers it as {@value #RESULTS_TABLE} and creates the views.
+     * Reads the results table at {@code resultsPath} in the format it is stored in (Delta when it has a
+     * transaction log, else Parquet, whose partition directories task=/run_date= become columns), registers it as
+     * {@value #RESULTS_TABLE} and creates the views. Runs with json tasks add their json_&lt;task&gt; columns: a
+     * Parquet table is read with its files' schemas merged (without the merge Spark would show the columns of
+     * whichever file it looked at first), a Delta table's schema already holds every run's columns.
      */
     public static Dataset<Row> register(SparkSession spark, String resultsPath) {
         requireExists(spark, resultsPath);
+        ResultsTable table = ResultsTable.at(spark, resultsPath);
         Dataset<Row> results;
         try {
-            results = spark.read().parquet(resultsPath);
+            results = table.read();
         } catch (Exception e) {
             // AnalysisException is checked in Java's eyes but undeclared. Spark says "Unable to infer
             // schema" or "Path does not exist"; name the option the user gave.
-            throw new IllegalArgumentException("--results " + resultsPath + ": cannot read a Parquet results table there ("
-                    + firstLine(e.getMessage()) + ")", e);
+            throw new IllegalArgumentException("--results " + resultsPath + ": cannot read a " + table.format().id()
+                    + " results table there (" + firstLine(e.getMessage()) + ")", e);
         }
         results.createOrReplaceTempView(RESULTS_TABLE);
         registerViews(spark);

@@ -30,7 +30,8 @@ public final class SqlCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--results", paramLabel = "PATH",
-            description = "Results table written by 'phi3v run' (a folder or URI: file://, s3a://, hdfs://).")
+            description = "Results table written by 'phi3v run', Parquet or Delta (a folder or URI: file://, s3a://,"
+                    + " hdfs://). Delta's SQL works too: delta.`PATH` VERSION AS OF N, DESCRIBE HISTORY delta.`PATH`.")
     String results;
 
     @Option(names = "--max-rows", paramLabel = "N", defaultValue = "50",

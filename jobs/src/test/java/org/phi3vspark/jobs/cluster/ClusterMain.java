@@ -1,7 +1,6 @@
 package org.phi3vspark.jobs.cluster;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,13 +11,15 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
+import org.phi3vspark.jobs.DeltaSessionConf;
 import org.phi3vspark.jobs.Phi3vCli;
 import org.phi3vspark.udf.exec.LoadedModels;
 import org.phi3vspark.udf.snapshot.ModelCache;
 
 /**
  * The driver of the multi-executor test, run in its own JVM: starts Spark with the settings given as KEY=VALUE
- * arguments (as spark-submit would), runs {@code phi3v run} with the arguments after {@code --}, then asks every
+ * arguments (as spark-submit would), runs {@code phi3v} with the arguments after each {@code --}, one command after
+ * the other in the same application, then asks every
  * executor JVM how often it loaded the model and copied the snapshot, and prints what it found as PROBE,
  * FAILED_TASKS and CLI_EXIT lines for the test to check.
  */
@@ -28,13 +29,14 @@ public final class ClusterMain {
     }
 
     public static void main(String[] args) throws Exception {
-        int sep = Arrays.asList(args).indexOf("--");
+        List<List<String>> parts = split(args);
         SparkConf conf = new SparkConf();
-        for (String kv : Arrays.copyOfRange(args, 0, sep)) {
+        for (String kv : parts.get(0)) {
             int eq = kv.indexOf('=');
             conf.set(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        String[] cli = Arrays.copyOfRange(args, sep + 1, args.length);
+        // As RunCommand does when spark-submit starts it (here the session must exist first, for the listener).
+        DeltaSessionConf.addTo(conf);
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         AtomicInteger failed = new AtomicInteger();
         List<String> reasons = new ArrayList<>();
@@ -49,8 +51,12 @@ public final class ClusterMain {
                 }
             }
         });
-        int rc = Phi3vCli.commandLine().execute(cli);
-        System.out.println("CLI_EXIT " + rc);
+        int rc = 0;
+        for (List<String> cli : parts.subList(1, parts.size())) {
+            int exit = Phi3vCli.commandLine().execute(cli.toArray(new String[0]));
+            System.out.println("CLI_EXIT " + exit);
+            rc = rc != 0 ? rc : exit;
+        }
         int executors = spark.sparkContext().getExecutorIds().size();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int n = 8 * Math.max(1, executors);
@@ -65,6 +71,19 @@ public final class ClusterMain {
         }
         spark.stop();
         System.exit(rc);
+    }
+
+    /** The arguments between the {@code --} separators: Spark settings first, then one list per command. */
+    private static List<List<String>> split(String[] args) {
+        List<List<String>> parts = new ArrayList<>(List.of(new ArrayList<>()));
+        for (String a : args) {
+            if (a.equals("--")) {
+                parts.add(new ArrayList<>());
+            } else {
+                parts.get(parts.size() - 1).add(a);
+            }
+        }
+        return parts;
     }
 
     /** Runs on an executor: which JVM this is, and what its model holder and model cache did. */

@@ -38,8 +38,9 @@ import org.phi3vspark.udf.task.TaskOverrides;
 /**
  * The job on a real multi-executor Spark: {@code local-cluster[2,1,1024]} (a master and two workers in the driver
  * JVM, two separate executor JVMs), model snapshot, manifest and results on S3 (S3Proxy), credentials from the
- * environment (the default chain), one task killed after it wrote a row. Checks that the table equals a local-mode
- * run, has each item exactly once, and that each executor JVM loaded the model once.
+ * environment (the default chain), one task killed after it wrote a row; then the same items into a Delta table.
+ * Checks that the table equals a local-mode run, has each item exactly once, that the Delta table has the same
+ * rows in one commit, and that each executor JVM loaded the model once for both runs.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LocalClusterTest {
@@ -56,6 +57,7 @@ class LocalClusterTest {
     Configuration conf;
     String manifest;
     String output;
+    String deltaOutput;
     ChildJvm.Result run;
     Path sparkHome;
 
@@ -75,6 +77,7 @@ class LocalClusterTest {
         manifest = "s3a://" + DATA + "/manifest.jsonl";
         S3TestData.putText(conf, String.join("\n", lines) + "\n", manifest);
         output = "s3a://" + RESULTS + "/captions";
+        deltaOutput = "s3a://" + RESULTS + "/captions-delta";
         sparkHome = prepareSparkHome();
 
         List<String> args = new ArrayList<>();
@@ -108,6 +111,11 @@ class LocalClusterTest {
         args.add("--");
         args.addAll(List.of("run", "--input", manifest, "--output", output, "--model", model,
                 "--tasks", "caption", "--num-crops", "1", "--max-new-tokens", "3", "--run-id", "cluster-1"));
+        // The same items again, into a Delta table: data files from both executor JVMs, one commit by the driver.
+        args.add("--");
+        args.addAll(List.of("run", "--input", manifest, "--output", deltaOutput, "--table-format", "delta",
+                "--model", model, "--tasks", "caption", "--num-crops", "1", "--max-new-tokens", "3",
+                "--run-id", "cluster-delta"));
         Map<String, String> env = new HashMap<>();
         env.put("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY);
         env.put("AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY);
@@ -196,6 +204,23 @@ class LocalClusterTest {
                 assertEquals((Object) expected.get(id).getAs(col), actual.get(id).getAs(col), id + " " + col);
             }
         }
+    }
+
+    @Test
+    void deltaRunOnTheClusterCommittedTheSameRowsOnce() {
+        SparkSession spark = spark();
+        Map<String, Row> parquet = rowsByItem(spark, output, "cluster-1");
+        Map<String, Row> delta = new HashMap<>();
+        for (Row r : spark.read().format("delta").load(deltaOutput).collectAsList()) {
+            assertTrue(delta.put(r.getAs("item_id"), r) == null, "item " + r.getAs("item_id") + " twice");
+            assertEquals("cluster-delta", r.getAs("run_id"));
+        }
+        assertEquals(parquet.keySet(), delta.keySet());
+        for (String id : parquet.keySet()) {
+            assertEquals(parquet.get(id).<String>getAs("response"), delta.get(id).<String>getAs("response"), id);
+        }
+        assertEquals(List.of("0 phi3v run cluster-delta"), spark.sql("DESCRIBE HISTORY delta.`" + deltaOutput + "`")
+                .collectAsList().stream().map(r -> r.getAs("version") + " " + r.getAs("userMetadata")).toList());
     }
 
     @Test

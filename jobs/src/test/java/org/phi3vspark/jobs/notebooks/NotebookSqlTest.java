@@ -82,6 +82,8 @@ class NotebookSqlTest {
             assertArrayEquals(resource, Files.readAllBytes(file), nb.file() + ": " + file);
             assertTrue(setups.get(0).contains("createOrReplaceTempView(\"" + ResultViews.RESULTS_TABLE + "\")"),
                     nb.file() + ": setup registers " + ResultViews.RESULTS_TABLE);
+            assertTrue(setups.get(0).contains("/_delta_log") && setups.get(0).contains("spark.read.format("),
+                    nb.file() + ": setup reads a Delta table as Delta, like bin/phi3v sql");
         }
     }
 
@@ -115,10 +117,16 @@ class NotebookSqlTest {
         return tests;
     }
 
-    /** The table the real job wrote with the tiny golden checkpoint (random weights: charts do not parse). */
+    /** The table the real job wrote with the tiny golden checkpoint (random weights; charts follow their schema). */
     @TestFactory
     Stream<DynamicTest> everySqlCellRunsOnATableWrittenByTheJob() throws Exception {
         return runAll("tiny-model", TinyResults.table()).stream();
+    }
+
+    /** The same run written as a Delta table: the setup finds its _delta_log and reads it as Delta. */
+    @TestFactory
+    Stream<DynamicTest> everySqlCellRunsOnADeltaTableWrittenByTheJob() throws Exception {
+        return runAll("tiny-model-delta", TinyResults.deltaTable()).stream();
     }
 
     /** A table with parsed charts, OCR lines, reruns and errors (written with parquet-avro). */

@@ -59,6 +59,13 @@ public final class ChildJvm {
 
     public static Result run(String mainClass, List<String> jvmFlags, List<String> args, Map<String, String> env,
                              Path log, long timeoutSeconds) throws IOException, InterruptedException {
+        return run(classpath(), mainClass, jvmFlags, args, env, log, timeoutSeconds);
+    }
+
+    /** With another classpath than the tests' own. */
+    public static Result run(String classpath, String mainClass, List<String> jvmFlags, List<String> args,
+                             Map<String, String> env, Path log, long timeoutSeconds)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx2g");
@@ -66,7 +73,7 @@ public final class ChildJvm {
         cmd.addAll(jvmFlags);
         cmd.add("-Dai.djl.offline=true");
         cmd.add("-cp");
-        cmd.add(classpath());
+        cmd.add(classpath);
         cmd.add(mainClass);
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -30,6 +30,7 @@ import org.phi3vspark.jobs.RunJob;
 import org.phi3vspark.jobs.RunOptions;
 import org.phi3vspark.jobs.RunSummary;
 import org.phi3vspark.jobs.SharedSpark;
+import org.phi3vspark.udf.conf.TableFormat;
 import org.phi3vspark.udf.task.TaskOverrides;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -38,7 +39,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * The job against S3 (local[2], real S3A against S3Proxy): the requests it makes per image, and S3 failing under a
- * running job: the server stops after the second image download, and while the tasks write the results table.
+ * running job: the server stops after the second image download, while the tasks write the results table, during
+ * the Parquet job commit and during the Delta commit.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class S3FaultTest {
@@ -242,6 +244,44 @@ class S3FaultTest {
         List<String> items = rows.stream().map(r -> (String) r.getAs("item_id")).sorted().toList();
         assertEquals(images.stream().map(u -> u.substring(u.lastIndexOf('/') + 1)).sorted().toList(), items,
                 "every item exactly once");
+        for (Row r : rows) {
+            assertEquals("ok", r.getAs("status"));
+        }
+    }
+
+    @Test
+    void deltaCommitFailureLeavesThePreviousVersionAndTheRerunCompletesWithoutDuplicates() throws Exception {
+        String output = "s3a://" + RESULTS + "/delta";
+        RunSummary first = RunJob.run(spark, RunOptions.of(manifest("delta-1", images.subList(0, 2)), output, model,
+                List.of("caption")).withOverrides(FAST).withTableFormat(TableFormat.DELTA), line -> { });
+        assertEquals(0L, first.tableVersion());
+        long filesBefore = dataFiles(output).size();
+
+        // The tasks upload their data files; the server dies when the driver writes the log entry of version 1.
+        stopServerAt(1, r -> r instanceof PutObjectRequest p && p.key().equals("delta/_delta_log/"
+                + String.format("%020d", 1) + ".json"));
+        Exception e = assertThrows(Exception.class, () -> RunJob.run(spark, RunOptions.of(manifest("delta-2", images),
+                output, model, List.of("caption")).withOverrides(FAST).withTableFormat(TableFormat.DELTA),
+                line -> { }));
+        String message = messages(e);
+        assertTrue(message.contains(output) && message.contains("previous version"), message);
+        assertFalse(message.contains(S3ProxyServer.SECRET_KEY));
+        server.start();
+        FaultInjector.setHook(null);
+        assertTrue(dataFiles(output).size() > filesBefore, "the failed run's data files were uploaded");
+        List<Row> visible = spark.read().format("delta").load(output).collectAsList();
+        assertEquals(2, visible.size(), "readers see version 0 only");
+        for (Row r : visible) {
+            assertEquals(first.runId(), r.getAs("run_id"));
+        }
+
+        RunSummary rerun = RunJob.run(spark, RunOptions.of(manifest("delta-3", images), output, model,
+                List.of("caption")).withOverrides(FAST).withTableFormat(TableFormat.DELTA), line -> { });
+        assertEquals(1L, rerun.tableVersion(), "the failed run made no version");
+        assertEquals(2, rerun.requestsSkipped());
+        List<Row> rows = spark.read().format("delta").load(output).collectAsList();
+        assertEquals(images.stream().map(u -> u.substring(u.lastIndexOf('/') + 1)).sorted().toList(),
+                rows.stream().map(r -> (String) r.getAs("item_id")).sorted().toList(), "every item exactly once");
         for (Row r : rows) {
             assertEquals("ok", r.getAs("status"));
         }

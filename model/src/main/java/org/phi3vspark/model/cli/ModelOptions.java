@@ -19,8 +19,9 @@ public final class ModelOptions {
     String dtype;
 
     @Option(names = "--attention-block-mib", paramLabel = "MIB", description = "The most one block of attention"
-            + " scores may take; longer prompts and more crops run in blocks. Default: 16 on CPU, 256 on a GPU.")
-    Long attentionBlockMib;
+            + " (scores and their softmax) may take; longer prompts and more crops run in blocks. Default: 32 on"
+            + " CPU, 512 on a GPU.")
+    Integer attentionBlockMib;
 
     Device device() {
         return Phi3VModel.parseDevice(device);
@@ -45,7 +46,7 @@ public final class ModelOptions {
         };
         Phi3VModel.Options options = defaults.withDtype(type);
         if (attentionBlockMib != null) {
-            options = options.withAttentionBlockBytes(attentionBlockMib << 20);
+            options = options.withAttentionBlockBytes((long) attentionBlockMib << 20);
         }
         return Phi3VModel.load(dir, d, options);
     }

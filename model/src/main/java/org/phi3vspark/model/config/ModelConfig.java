@@ -57,7 +57,6 @@ public record ModelConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         VisionConfig.positive(json, "max_position_embeddings", maxPos);
         VisionConfig.positive(json, "original_max_position_embeddings", origMaxPos);
 
-        rejectUnimplemented(json, maxPos);
         ConfigJson imgProcessor = json.child("img_processor");
         VisionConfig vision = VisionConfig.clipLarge336();
         int imageDimOut = vision.hiddenSize();
@@ -75,6 +74,7 @@ public record ModelConfig(int vocabSize, int hiddenSize, int intermediateSize, i
             }
         }
 
+        rejectUnimplemented(json, maxPos);
         return new ModelConfig(vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads,
                 json.requireDouble("rms_norm_eps"), json.optDouble("rope_theta", 10000.0),
                 ropeScaling(json, headDim), origMaxPos, maxPos,

@@ -352,12 +352,14 @@ public final class GenerationEngine<T> implements AutoCloseable {
 
     /**
      * Grows the batch: to a row for every admitted sequence at the longest one's need, or twice the rows (up to
-     * maxRunning) where the budget leaves room, so that a stream of joins does not copy the batch each time.
+     * maxRunning, and no more than the admitted and waiting requests need) where the budget leaves room, so that a
+     * stream of joins does not copy the batch each time, while a lone request gets a lone row.
      */
     private void growBatch() {
         Need need = admittedNeed(null);
         int rows = need.rows();
-        int doubled = Math.min(options.maxRunning(), 2 * (batch == null ? 1 : batch.rows()));
+        int demand = need.rows() + waiting.size();
+        int doubled = Math.min(Math.min(options.maxRunning(), demand), 2 * (batch == null ? 1 : batch.rows()));
         if (doubled > rows && batchPeak(doubled, need.capacity()) + need.stagingBytes() + prefixes.bytes()
                 <= options.kvBudgetBytes()) {
             rows = doubled;

@@ -11,7 +11,12 @@ public class ImageDecodeException extends RuntimeException {
     }
 
     public ImageDecodeException(String source, String problem, Throwable cause) {
-        super("cannot decode image " + source + ": " + problem, cause);
+        this("image", source, problem, cause);
+    }
+
+    /** @param kind what could not be decoded ("image", "video") */
+    protected ImageDecodeException(String kind, String source, String problem, Throwable cause) {
+        super("cannot decode " + kind + " " + source + ": " + problem, cause);
         this.source = source;
     }
 

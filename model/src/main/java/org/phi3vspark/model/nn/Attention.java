@@ -19,7 +19,8 @@ import ai.djl.ndarray.types.Shape;
  * exactly zero after the softmax. That skips about half the work of a causal prefill.
  */
 final class Attention {
-    private static final long SCORE_BYTES_PER_ELEMENT = 4; // float32 softmax input and output
+    /** The scores and their float32 softmax are alive together: 4 + 4 bytes per score (float32). */
+    private static final long SCORE_BYTES_PER_ELEMENT = 8;
 
     private final long maxScoreBytes;
 
@@ -72,7 +73,9 @@ final class Attention {
         if (mask != null) {
             scores.addi(mask.block(from, to, visible));
         }
-        return Layers.softmaxFloat32(scores).matMul(v);
+        NDArray probabilities = Layers.softmaxFloat32(scores);
+        scores.close();
+        return probabilities.matMul(v);
     }
 
     /**
@@ -87,6 +90,7 @@ final class Attention {
         private final int[] start;
         private final int keyLength;
         private final DataType dtype;
+        private NDArray starts; // [B, 1, 1, 1] float positions of each row's first new token, on the device
         private NDArray cached;
         private long cachedKey = -1;
 
@@ -115,38 +119,55 @@ final class Attention {
             return Math.min(visible, keyLength);
         }
 
-        /** [B, 1, to − from, keys]: 0 where open, the dtype's lowest value where closed. Owned by this mask. */
+        /**
+         * [B, 1, to − from, keys]: 0 where open, the dtype's lowest value where closed. Owned by this mask.
+         * Built on the device from ranges (only the B start positions come from the host, once).
+         */
         NDArray block(int from, int to, long keys) {
             long key = ((long) from << 42) | ((long) to << 21) | keys;
             if (key == cachedKey) {
                 return cached;
             }
-            int rows = to - from;
-            float[] positions = new float[start.length * rows];
-            for (int b = 0; b < start.length; b++) {
-                for (int t = 0; t < rows; t++) {
-                    positions[b * rows + t] = start[b] + from + t;
-                }
-            }
             NDArray mask;
             try (NDScope scope = new NDScope()) {
-                NDArray queryPositions = manager.create(positions, new Shape(start.length, 1, rows, 1));
+                if (starts == null) {
+                    starts = manager.create(toFloats(start), new Shape(start.length, 1, 1, 1));
+                    NDScope.unregister(starts);
+                }
+                NDArray queryPositions = manager.arange((float) from, (float) to, 1f).reshape(1, 1, to - from, 1)
+                        .add(starts); // [B, 1, rows, 1]
                 NDArray keyPositions = manager.arange(0f, (float) keys, 1f).reshape(1, 1, 1, keys);
                 mask = keyPositions.gt(queryPositions).toType(dtype, false).muli(Phi3Decoder.maskValue(dtype));
                 NDScope.unregister(mask);
             }
-            close();
+            closeCached();
             cached = mask;
             cachedKey = key;
             return mask;
         }
 
-        @Override
-        public void close() {
+        private static float[] toFloats(int[] values) {
+            float[] out = new float[values.length];
+            for (int i = 0; i < values.length; i++) {
+                out[i] = values[i];
+            }
+            return out;
+        }
+
+        private void closeCached() {
             if (cached != null) {
                 cached.close();
                 cached = null;
                 cachedKey = -1;
+            }
+        }
+
+        @Override
+        public void close() {
+            closeCached();
+            if (starts != null) {
+                starts.close();
+                starts = null;
             }
         }
     }

@@ -130,6 +130,9 @@ public final class Phi3Decoder {
             cos.close();
             sin.close();
         }
+        if (h != x) {
+            NDScope.register(h); // the last layer's output left its scope: the caller's scope owns it
+        }
         return h;
     }
 
@@ -158,7 +161,9 @@ public final class Phi3Decoder {
         long d = config.headDim();
         NDArray qkv = Layers.linear(x, layer.qkvProj(), null); // [B, T, (heads + 2·kvHeads)·d]
         NDList parts = qkv.split(new long[] {heads * d, (heads + kvHeads) * d}, 2);
-        // 1/sqrt(d) folded into q: [B, h, T, d] is T/d times smaller than the scores it would scale
+        // 1/sqrt(d) folded into q: [B, h, T, d] is T/d times smaller than the scores it would scale. Not
+        // bit-identical to the reference's (q·kᵀ)/sqrt(d) (1/sqrt(96) is not a power of two): within the golden
+        // tolerances in float32 and float16, and it keeps float16 scores further from overflow.
         NDArray q = LongRope.apply(splitHeads(parts.get(0), heads, d), cos, sin).muli((float) (1 / Math.sqrt(d)));
         NDArray k = LongRope.apply(splitHeads(parts.get(1), kvHeads, d), cos, sin); // [B, kvHeads, T, d]
         NDArray v = splitHeads(parts.get(2), kvHeads, d);

@@ -134,6 +134,9 @@ public final class VisionTower {
         NDArray patches = Conv2d.conv2d(pixels, patchEmbedding, null, new Shape(p, p)).singletonOrThrow(); // [n, C, g, g]
         patches = patches.reshape(n, c, -1).transpose(0, 2, 1); // [n, g², C], patch = row·g + col
         NDArray cls = classEmbedding.reshape(1, 1, c).broadcast(n, 1, c);
+        // a view of a weight belongs to the weights' manager; concat takes its first input's manager, and the
+        // activations must belong to the request's, so that they never outlive it
+        cls.attach(patches.getManager());
         NDArray h = NDArrays.concat(new NDList(cls.toType(patches.getDataType(), false), patches), 1); // [n, 1 + g², C]
         h.addi(positionEmbedding);
         return Layers.layerNorm(h, preNormWeight, preNormBias, config.layerNormEps());

@@ -191,6 +191,9 @@ class ModelConfigTest {
                 "num_attention_heads");
         Path vision = realWith(o -> {
             JsonObject vc = new JsonObject();
+            // the implemented image and patch sizes, so that the check under test is the one that fails
+            vc.addProperty("image_size", 336);
+            vc.addProperty("patch_size", 14);
             vc.addProperty("hidden_size", 50);
             vc.addProperty("num_attention_heads", 3);
             vc.addProperty("image_size", 336); // the values this runtime implements, so the heads check is reached
@@ -270,5 +273,83 @@ class ModelConfigTest {
         Path file = realWith(o -> o.getAsJsonObject("img_processor").addProperty("image_dim_out", 768));
         assertMentions(assertThrows(CheckpointException.class, () -> ModelConfig.load(file)), file,
                 "img_processor.image_dim_out");
+    }
+
+    /** One config value the runtime does not implement: where it goes, what it is set to, what the error names. */
+    private record Unimplemented(String path, Object value, String named) {
+    }
+
+    /**
+     * Each value the original code supports but this runtime does not is refused at load, naming the key and
+     * the value, instead of being silently run as the one implemented variant.
+     */
+    @TestFactory
+    Stream<DynamicTest> unimplementedValuesAreRejectedNamingKeyAndValue() {
+        List<Unimplemented> cases = List.of(
+                new Unimplemented("img_processor.layer_idx", -1, "img_processor.layer_idx is -1"),
+                new Unimplemented("img_processor.type_feature", "cls_patch", "img_processor.type_feature is \"cls_patch\""),
+                new Unimplemented("img_processor.name", "siglip", "img_processor.name is \"siglip\""),
+                new Unimplemented("img_processor.num_img_tokens", 256, "img_processor.num_img_tokens is 256"),
+                new Unimplemented("embd_layer.hd_transform_order", "glb_sub", "embd_layer.hd_transform_order is \"glb_sub\""),
+                new Unimplemented("embd_layer.use_hd_transform", false, "embd_layer.use_hd_transform is false"),
+                new Unimplemented("embd_layer.with_learnable_separator", false,
+                        "embd_layer.with_learnable_separator is false"),
+                new Unimplemented("embd_layer.projection_cls", "linear", "embd_layer.projection_cls is \"linear\""),
+                new Unimplemented("embd_layer.embedding_cls", "tune_image", "embd_layer.embedding_cls is \"tune_image\""),
+                new Unimplemented("hidden_act", "gelu", "hidden_act is \"gelu\""),
+                new Unimplemented("sliding_window", 2047, "sliding_window (2047) is below max_position_embeddings"),
+                new Unimplemented("img_processor.vision_config.hidden_act", "gelu",
+                        "img_processor.vision_config.hidden_act is \"gelu\""),
+                new Unimplemented("img_processor.vision_config.image_size", 224,
+                        "img_processor.vision_config.image_size is 224"));
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.path() + " = " + c.value(), () -> {
+            Path file = realWith(o -> set(o, c.path(), c.value()));
+            CheckpointException e = assertThrows(CheckpointException.class, () -> ModelConfig.load(file));
+            assertMentions(e, file, c.named());
+        }));
+    }
+
+    @Test
+    void absentEmbeddingBlockMeansTheOriginalDefaultsWhichAreRefused() throws IOException {
+        Path file = realWith(o -> o.remove("embd_layer"));
+        assertMentions(assertThrows(CheckpointException.class, () -> ModelConfig.load(file)), file,
+                "embd_layer.use_hd_transform is false");
+    }
+
+    @Test
+    void implementedValuesGivenExplicitlyAreAccepted() throws IOException {
+        ModelConfig c = ModelConfig.load(realWith(o -> {
+            set(o, "img_processor.layer_idx", -2);
+            set(o, "img_processor.type_feature", "patch");
+            set(o, "sliding_window", 131072); // Phi-3-vision-128k: equal to max_position_embeddings, no effect
+        }));
+        assertEquals(3072, c.hiddenSize());
+    }
+
+    /** Sets a dotted path, creating objects on the way (vision_config included). */
+    private static void set(JsonObject root, String path, Object value) {
+        String[] keys = path.split("\\.");
+        JsonObject o = root;
+        for (int i = 0; i < keys.length - 1; i++) {
+            if (!o.has(keys[i])) {
+                JsonObject child = new JsonObject();
+                if (keys[i].equals("vision_config")) {
+                    child.addProperty("hidden_size", 1024); // = the real image_dim_out
+                    child.addProperty("num_attention_heads", 16);
+                    child.addProperty("image_size", 336);
+                    child.addProperty("patch_size", 14);
+                }
+                o.add(keys[i], child);
+            }
+            o = o.getAsJsonObject(keys[i]);
+        }
+        String last = keys[keys.length - 1];
+        if (value instanceof Number n) {
+            o.addProperty(last, n);
+        } else if (value instanceof Boolean b) {
+            o.addProperty(last, b);
+        } else {
+            o.addProperty(last, (String) value);
+        }
     }
 }

@@ -21,7 +21,8 @@ public final class Phi3vConf {
     public record Entry<T>(String key, T defaultValue, String doc, Function<String, T> parser, Predicate<T> valid,
                            String rule) {
 
-        T read(SparkConf conf) {
+        /** The value in {@code conf}, or the default; throws naming the key when it is invalid. */
+        public T read(SparkConf conf) {
             if (!conf.contains(key)) {
                 return defaultValue;
             }
@@ -90,14 +91,28 @@ public final class Phi3vConf {
             Integer::valueOf, v -> v >= 1, "an integer >= 1");
 
     public static final Entry<Integer> ATTENTION_BLOCK_MIB = new Entry<>("spark.phi3v.attentionBlockMiB", 0,
-            "The most one block of attention scores may take, in MiB; longer prompts and more crops run in blocks,"
-                    + " so attention memory stays bounded. 0 = the device's default: 16 on CPU (measured fastest),"
-                    + " 256 on a GPU.",
+            "The most one block of attention (its scores and their softmax) may take, in MiB; longer prompts and"
+                    + " more crops run in blocks, so attention memory stays bounded. 0 = the device's default: 32 on"
+                    + " CPU (measured fastest), 512 on a GPU.",
             Integer::valueOf, v -> v >= 0, "an integer >= 0");
+
+    public static final Entry<Boolean> CONSTRAINED_DECODING = new Entry<>("spark.phi3v.constrainedDecoding", true,
+            "Tasks with a json_schema (chart, and tasks with \"output\": \"json\") are decoded under their schema, so"
+                    + " every answer parses and conforms, closed in time within max_new_tokens (closed_early says when"
+                    + " the budget cut it short). false: the model writes freely and answers that do not parse or"
+                    + " conform are error rows with error_stage=parse.",
+            Phi3vConf::parseBoolean, v -> true, "true or false");
+
+    /** Read on the driver by {@code phi3v run} only, so not part of {@link Settings}. */
+    public static final Entry<TableFormat> TABLE_FORMAT = new Entry<>("spark.phi3v.tableFormat", TableFormat.PARQUET,
+            "Format of the results table that phi3v run writes (driver side; --table-format overrides it): parquet"
+                    + " (a folder of partitioned Parquet files) or delta (a Delta Lake table: one atomic commit per"
+                    + " run, time travel).",
+            TableFormat::parse, v -> true, "one of parquet, delta");
 
     public static final List<Entry<?>> ALL = List.of(MAX_RUNNING, KV_BUDGET_MIB, PREFILL_CHUNK, SHARE_PREFIXES,
             PREFETCH_REQUESTS, PREFETCH_THREADS, DEVICE, MAX_IMAGE_PIXELS, MAX_IMAGE_BYTES, ITEMS_PER_PARTITION,
-            PROGRESS_INTERVAL, MAX_CONSECUTIVE_MODEL_FAILURES, ATTENTION_BLOCK_MIB);
+            PROGRESS_INTERVAL, MAX_CONSECUTIVE_MODEL_FAILURES, ATTENTION_BLOCK_MIB, CONSTRAINED_DECODING, TABLE_FORMAT);
 
     private static final String PREFIX = "spark.phi3v.";
 
@@ -105,7 +120,8 @@ public final class Phi3vConf {
     public record Settings(int maxRunning, int kvBudgetMiB, int prefillChunk, boolean sharePrefixes,
                            int prefetchRequests, int prefetchThreads, DevicePolicy device, long maxImagePixels,
                            long maxImageBytes, int itemsPerPartition, int progressIntervalSeconds,
-                           int maxConsecutiveModelFailures, int attentionBlockMiB) implements Serializable {
+                           int maxConsecutiveModelFailures, int attentionBlockMiB, boolean constrainedDecoding)
+            implements Serializable {
 
         public static Settings defaults() {
             return from(new SparkConf(false));
@@ -143,15 +159,16 @@ public final class Phi3vConf {
                 SHARE_PREFIXES.read(conf), PREFETCH_REQUESTS.read(conf), PREFETCH_THREADS.read(conf),
                 DEVICE.read(conf), MAX_IMAGE_PIXELS.read(conf), MAX_IMAGE_BYTES.read(conf),
                 ITEMS_PER_PARTITION.read(conf), PROGRESS_INTERVAL.read(conf), MAX_CONSECUTIVE_MODEL_FAILURES.read(conf),
-                ATTENTION_BLOCK_MIB.read(conf));
+                ATTENTION_BLOCK_MIB.read(conf), CONSTRAINED_DECODING.read(conf));
     }
 
-    /** "true" or "false", nothing else (Boolean.parseBoolean would read a typo as false). */
-    private static Boolean parseBoolean(String s) {
-        if (!s.equalsIgnoreCase("true") && !s.equalsIgnoreCase("false")) {
-            throw new IllegalArgumentException("not a boolean: " + s);
-        }
-        return Boolean.valueOf(s);
+    /** Only the two words: a typo such as "ture" must not silently mean false. */
+    private static Boolean parseBoolean(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("not a boolean: " + value);
+        };
     }
 
     public static String markdownTable() {

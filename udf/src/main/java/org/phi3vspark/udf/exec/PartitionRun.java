@@ -34,11 +34,9 @@ import org.phi3vspark.udf.row.ResultRow;
 import org.phi3vspark.udf.row.ResultRow.Outcome;
 import org.phi3vspark.udf.row.ResultRow.Timings;
 import org.phi3vspark.udf.row.ResultRow.Tokens;
-import org.phi3vspark.udf.row.ResultSchema;
 import org.phi3vspark.udf.row.RowLayout;
 import org.phi3vspark.udf.row.WorkItem;
 import org.phi3vspark.udf.row.WorkSchema;
-import org.phi3vspark.udf.task.OutputParsers;
 import org.phi3vspark.udf.task.ParsedOutput;
 
 /**
@@ -65,6 +63,7 @@ final class PartitionRun implements Iterator<Row> {
     private LoadedModels.Loaded model;
     private GenerationEngine<Prepared> engine;
     private RequestBuilder requests;
+    private TaskAnswers answers;
     private ImageReader reader;
     private ImageDecoder decoder;
     private String device;
@@ -106,6 +105,7 @@ final class PartitionRun implements Iterator<Row> {
                 c == null ? null : () -> c.modelLoads().add(1));
         engine = model.model().newEngine(fn.settings().engineOptions(model.model().engineDefaults()));
         requests = RequestBuilder.of(model.model());
+        answers = new TaskAnswers(fn.tasks(), fn.settings().constrainedDecoding(), model.key().modelDir());
         device = dev.toString();
         reader = new ImageReader(fn.hadoopConf().get(), fn.settings().maxImageBytes());
         decoder = new ImageDecoder(fn.settings().maxImagePixels());
@@ -278,8 +278,9 @@ final class PartitionRun implements Iterator<Row> {
             }
             GenerationRequest request;
             try {
-                request = clock.time(Stopwatch.Stage.PREPROCESS, () -> requests.build(images, item.request().conversation(),
-                        item.request().numCrops(), item.request().generation()));
+                request = clock.time(Stopwatch.Stage.PREPROCESS, () -> answers.constrain(item.request().task(),
+                        requests.build(images, item.request().conversation(), item.request().numCrops(),
+                                item.request().generation())));
             } catch (RequestBuilder.ImageFailure e) {
                 String uri = item.images().get(e.index()).uri();
                 throw new StageException(ErrorStage.PREPROCESS, naming(uri, "cannot preprocess", e.getCause()), e);
@@ -305,8 +306,11 @@ final class PartitionRun implements Iterator<Row> {
         String error = null;
         ErrorStage stage = null;
         ParsedOutput parsed;
+        Boolean closedEarly = null;
         try {
-            parsed = OutputParsers.parse(w.output(), g.text());
+            TaskAnswers.Answer answer = answers.read(w.request().task(), p.request(), g.text());
+            parsed = answer.parsed();
+            closedEarly = answer.closedEarly();
             if (parsed.parseError() != null) {
                 status = ResultRow.ERROR;
                 stage = ErrorStage.PARSE;
@@ -320,14 +324,14 @@ final class PartitionRun implements Iterator<Row> {
             error = w.request().task() + " answer of item " + w.itemId() + " could not be parsed: " + message(e);
         }
         Outcome outcome = new Outcome(status, g.text(), error, stage, g.finishReason().name().toLowerCase(Locale.ROOT),
-                new Tokens(g.promptTokens(), g.imageTokens(), g.outputTokens()), parsed);
+                closedEarly, new Tokens(g.promptTokens(), g.imageTokens(), g.outputTokens()), parsed);
         return row(p, outcome, p.clock().timings(g.prefillMillis(), g.decodeMillis()));
     }
 
     private Row errorRow(Prepared p, ErrorStage stage, String message) {
         Tokens tokens = p.request() == null ? Tokens.NONE
                 : new Tokens(p.request().prompt().length(), p.request().prompt().imageTokenCount(), null);
-        return row(p, new Outcome(ResultRow.ERROR, null, message, stage, null, tokens, null),
+        return row(p, new Outcome(ResultRow.ERROR, null, message, stage, null, null, tokens, null),
                 p.clock().timings(null, null));
     }
 
@@ -339,7 +343,7 @@ final class PartitionRun implements Iterator<Row> {
                 new ResultRow.Item(w.itemId(), w.imageUris(), p.sizes(), w.contentKey()),
                 w.request(), outcome, timings);
         count(outcome);
-        return ResultSchema.LAYOUT.encode(r, p.passthrough(), fn.java8Time());
+        return fn.table().encode(r, p.passthrough(), fn.java8Time());
     }
 
     private void count(Outcome o) {

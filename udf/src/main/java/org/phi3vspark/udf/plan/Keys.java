@@ -38,14 +38,17 @@ public final class Keys {
     }
 
     /**
-     * @param prompt   the user message (a single-turn request)
-     * @param messages the whole conversation, or null for a single-turn request; a one-turn conversation is the
-     *                 same request as its prompt and gets the same key
+     * @param prompt    the user message (a single-turn request)
+     * @param messages  the whole conversation, or null for a single-turn request; a one-turn conversation is the
+     *                  same request as its prompt and gets the same key
+     * @param answerKey {@link org.phi3vspark.udf.task.TaskPreset#answerKey}: the task's schema and whether decoding
+     *                  follows it, or null (tasks without a schema keep the keys they always had)
      */
     public static String requestKey(String contentKey, String task, String prompt, List<ChatMessage> messages,
-                                    int numCrops, GenerationConfig g, String modelRevision) {
-        return sha256(String.join("\u0000", contentKey, task, requestText(prompt, messages),
-                Integer.toString(numCrops), canonical(g), modelRevision == null ? "" : modelRevision));
+                                    int numCrops, GenerationConfig g, String answerKey, String modelRevision) {
+        String key = String.join("\u0000", contentKey, task, requestText(prompt, messages),
+                Integer.toString(numCrops), canonical(g), modelRevision == null ? "" : modelRevision);
+        return sha256(answerKey == null ? key : key + "\u0000" + answerKey);
     }
 
     private static String requestText(String prompt, List<ChatMessage> messages) {

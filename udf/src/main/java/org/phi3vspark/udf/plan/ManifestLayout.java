@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.IntegerType;
@@ -18,8 +19,8 @@ import org.apache.spark.sql.types.StructType;
  * before any executor starts. Columns are read by name.
  *
  * @param columns     every column name (placeholders in prompt templates refer to these)
- * @param images      the image column
- * @param imagesArray whether the image column is an array of URIs (else a single URI string)
+ * @param images      the image columns: the one named by the caller, or those of image_uri and image_uris that
+ *                    the manifest has (a row gives its URIs in one of them)
  * @param itemId      whether there is an item_id column
  * @param task        whether there is a task column
  * @param prompt      whether there is a prompt column
@@ -28,7 +29,7 @@ import org.apache.spark.sql.types.StructType;
  * @param baseDir     directory that relative URIs are resolved against, or null
  * @param source      the manifest's name for messages
  */
-public record ManifestLayout(List<String> columns, String images, boolean imagesArray, boolean itemId, boolean task,
+public record ManifestLayout(List<String> columns, List<ImageColumn> images, boolean itemId, boolean task,
                              boolean prompt, MessagesForm messages, List<String> passthrough, String baseDir,
                              String source) implements Serializable {
 
@@ -52,42 +53,56 @@ public record ManifestLayout(List<String> columns, String images, boolean images
     }
 
     /**
-     * @param imageColumn the image column to use, or null for image_uri / image_uris
+     * A column holding a row's image URIs.
+     *
+     * @param array whether it holds an array of URIs (else a single URI string)
+     */
+    public record ImageColumn(String name, boolean array) implements Serializable {
+    }
+
+    /** The manifest has no image column: the caller can suggest naming one. */
+    public static final class NoImageColumnException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        NoImageColumnException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param imageColumn the image column to use, or null for image_uri and/or image_uris (a manifest may have both,
+     *                    single-image rows filling one and multi-image rows the other)
      * @param source      the manifest's name for messages
      */
     public static ManifestLayout of(StructType schema, String imageColumn, List<String> passthrough, String baseDir,
                                     String source) {
         List<String> names = Arrays.asList(schema.fieldNames());
-        String images;
+        List<String> imageNames;
         if (imageColumn != null) {
-            images = require(schema, imageColumn, source);
+            imageNames = List.of(require(schema, imageColumn, source));
         } else {
-            boolean one = names.contains(IMAGE_URI);
-            boolean many = names.contains(IMAGE_URIS);
-            if (one && many) {
-                throw new IllegalArgumentException("manifest " + source + " has both columns " + IMAGE_URI + " and "
-                        + IMAGE_URIS + "; keep one");
+            imageNames = Stream.of(IMAGE_URI, IMAGE_URIS).filter(names::contains).toList();
+            if (imageNames.isEmpty()) {
+                throw new NoImageColumnException("manifest " + source + " has no column " + IMAGE_URI
+                        + " (string) or " + IMAGE_URIS + " (array of strings); its columns are " + names);
             }
-            if (!one && !many) {
-                throw new IllegalArgumentException("manifest " + source + " has no column " + IMAGE_URI + " (string) or "
-                        + IMAGE_URIS + " (array of strings); its columns are " + names);
-            }
-            images = one ? IMAGE_URI : IMAGE_URIS;
         }
-        DataType img = schema.apply(images).dataType();
-        boolean array;
-        if (img instanceof StringType) {
-            array = false;
-        } else if (img instanceof ArrayType at && at.elementType() instanceof StringType) {
-            array = true;
-        } else {
-            throw new IllegalArgumentException("manifest " + source + ": column " + images
-                    + " must be a string or an array of strings, not " + img.simpleString());
+        List<ImageColumn> images = new ArrayList<>();
+        for (String name : imageNames) {
+            DataType img = schema.apply(name).dataType();
+            if (img instanceof StringType) {
+                images.add(new ImageColumn(name, false));
+            } else if (img instanceof ArrayType at && at.elementType() instanceof StringType) {
+                images.add(new ImageColumn(name, true));
+            } else {
+                throw new IllegalArgumentException("manifest " + source + ": column " + name
+                        + " must be a string or an array of strings, not " + img.simpleString());
+            }
         }
         for (String col : passthrough) {
             require(schema, col, source);
         }
-        return new ManifestLayout(List.copyOf(names), images, array,
+        return new ManifestLayout(List.copyOf(names), List.copyOf(images),
                 optional(schema, ITEM_ID, source, "string or integer", ManifestLayout::isStringOrInteger),
                 optional(schema, TASK, source, "string", t -> t instanceof StringType),
                 optional(schema, PROMPT, source, "string", t -> t instanceof StringType),
@@ -96,8 +111,7 @@ public record ManifestLayout(List<String> columns, String images, boolean images
 
     /** The same layout, ignoring any task column (for callers that fix the task themselves). */
     public ManifestLayout withoutTaskColumn() {
-        return new ManifestLayout(columns, images, imagesArray, itemId, false, prompt, messages, passthrough, baseDir,
-                source);
+        return new ManifestLayout(columns, images, itemId, false, prompt, messages, passthrough, baseDir, source);
     }
 
     /** Checks that the placeholders of a task template name manifest columns. */

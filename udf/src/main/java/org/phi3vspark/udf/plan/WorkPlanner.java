@@ -27,16 +27,18 @@ import org.phi3vspark.udf.task.TaskRegistry;
  * rendered and tagged or the row's conversation checked, content and request keys computed. Runs on executors,
  * so the stat calls are spread over the cluster.
  *
- * @param defaultTasks tasks for rows whose manifest has no task value
+ * @param defaultTasks        tasks for rows whose manifest has no task value
+ * @param constrainedDecoding spark.phi3v.constrainedDecoding, which changes what tasks with a schema answer
  */
 public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<String> defaultTasks,
-                          String modelRevision, SerializableHadoopConf hadoopConf)
+                          String modelRevision, boolean constrainedDecoding, SerializableHadoopConf hadoopConf)
         implements FlatMapFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Row row) {
         Configuration conf = hadoopConf.get();
-        List<String> uris = uris(row, conf);
+        RowImages rowImages = images(row, conf);
+        List<String> uris = rowImages.uris();
         List<ImageFile> images = uris.stream().map(u -> ImageFile.stat(u, conf)).toList();
         String itemId = layout.itemId() && !isNull(row, ManifestLayout.ITEM_ID)
                 ? String.valueOf(row.get(row.fieldIndex(ManifestLayout.ITEM_ID))) : Keys.derivedItemId(uris);
@@ -44,6 +46,10 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
                 ? List.of(text(row, ManifestLayout.TASK).trim()) : defaultTasks;
         String rowPrompt = layout.prompt() ? text(row, ManifestLayout.PROMPT) : null;
         RowConversation conversation = conversation(row, itemId, rowPrompt, uris.size());
+        String invalid = rowImages.columns().size() > 1
+                ? "item " + itemId + ": the row has image URIs in " + String.join(" and ", rowImages.columns())
+                        + "; give them in one column"
+                : conversation == null ? null : conversation.problem();
         String contentKey = Keys.contentKey(images);
         Row passthrough = passthrough(row);
         List<Row> out = new ArrayList<>(tasks.size());
@@ -63,10 +69,10 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
             }
             int numCrops = preset.numCrops(uris.size());
             String requestKey = Keys.requestKey(contentKey, name, prompt, messages, numCrops, preset.generation(),
-                    modelRevision);
+                    preset.answerKey(constrainedDecoding), modelRevision);
             WorkItem item = new WorkItem(itemId, images,
-                    new Request(name, prompt, messages, numCrops, preset.generation(), requestKey), preset.output(),
-                    contentKey, conversation == null ? null : conversation.problem());
+                    new Request(name, prompt, messages, numCrops, preset.generation(), requestKey), contentKey,
+                    invalid);
             out.add(WorkSchema.LAYOUT.encode(item, passthrough, false));
         }
         return out.iterator();
@@ -114,24 +120,41 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
         return turns;
     }
 
-    private List<String> uris(Row row, Configuration conf) {
+    /**
+     * A row's image URIs, normalised, in the order given.
+     *
+     * @param columns the image columns the row has URIs in: one, or none; several make the row invalid (its URIs
+     *                are then all of them, for the error row)
+     */
+    private record RowImages(List<String> uris, List<String> columns) {
+    }
+
+    private RowImages images(Row row, Configuration conf) {
         List<String> raw = new ArrayList<>();
-        if (!isNull(row, layout.images())) {
-            if (layout.imagesArray()) {
-                for (Object o : row.getList(row.fieldIndex(layout.images()))) {
+        List<String> columns = new ArrayList<>();
+        for (ManifestLayout.ImageColumn column : layout.images()) {
+            int before = raw.size();
+            if (isNull(row, column.name())) {
+                continue;
+            }
+            if (column.array()) {
+                for (Object o : row.getList(row.fieldIndex(column.name()))) {
                     if (o != null && !o.toString().isBlank()) {
                         raw.add(o.toString().trim());
                     }
                 }
-            } else if (!text(row, layout.images()).isBlank()) {
-                raw.add(text(row, layout.images()).trim());
+            } else if (!text(row, column.name()).isBlank()) {
+                raw.add(text(row, column.name()).trim());
+            }
+            if (raw.size() > before) {
+                columns.add(column.name());
             }
         }
         List<String> out = new ArrayList<>(raw.size());
         for (String u : raw) {
             out.add(normalize(u, conf));
         }
-        return out;
+        return new RowImages(out, columns);
     }
 
     private String normalize(String uri, Configuration conf) {

@@ -49,6 +49,7 @@ public final class Codec<V> {
     public static final Codec<Integer> INT = scalar(DataTypes.IntegerType, "int", Integer.class::cast);
     public static final Codec<Long> LONG = scalar(DataTypes.LongType, "long", Long.class::cast);
     public static final Codec<Double> DOUBLE = scalar(DataTypes.DoubleType, "double", Double.class::cast);
+    public static final Codec<Boolean> BOOLEAN = scalar(DataTypes.BooleanType, "boolean", Boolean.class::cast);
 
     /** Instant on the Java side; a java.sql.Timestamp or an Instant in rows, as the session wants. */
     public static final Codec<Instant> TIMESTAMP = new Codec<>(DataTypes.TimestampType,

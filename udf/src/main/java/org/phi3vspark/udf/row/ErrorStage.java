@@ -9,7 +9,7 @@ import java.util.Locale;
  * (the model rejected the request itself), {@code model} (the model failed on the request, not the input:
  * non-finite logits, an engine or CUDA error, out of memory alone; fewer than
  * spark.phi3v.maxConsecutiveModelFailures in a row, more fail the task) and {@code parse} (the answer does not
- * parse into the task's typed column).
+ * parse into the task's typed column, or does not conform to the task's json_schema).
  */
 public enum ErrorStage {
     READ, DECODE, PREPROCESS, GENERATE, MODEL, PARSE;

@@ -25,10 +25,12 @@ public record ResultRow(Provenance provenance, Item item, Request request, Outco
     /**
      * What came out: status, the answer and its typed columns, or the failure.
      *
-     * @param parsed the typed columns (caption, ocr, chart), or null
+     * @param closedEarly for an answer decoded under its task's JSON schema, whether the token budget made the
+     *                    constraint finish the value sooner than the model would have; null when not constrained
+     * @param parsed      the typed columns (caption, ocr, chart, a json task's), or null
      */
     public record Outcome(String status, String response, String error, ErrorStage errorStage, String finishReason,
-                          Tokens tokens, ParsedOutput parsed) {
+                          Boolean closedEarly, Tokens tokens, ParsedOutput parsed) {
 
         public boolean ok() {
             return OK.equals(status);

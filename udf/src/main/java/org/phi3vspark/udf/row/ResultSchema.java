@@ -56,9 +56,15 @@ public final class ResultSchema {
             r -> r.outcome().error(), "What failed, naming the URI or item; null when status is ok.");
     public static final Column<ResultRow, ErrorStage> ERROR_STAGE = R.add("error_stage",
             Codec.mapped(Codec.STRING, ErrorStage::id, ErrorStage::parse), r -> r.outcome().errorStage(),
-            "read, decode, preprocess, generate, model or parse; null when status is ok.");
+            "read, decode, preprocess, generate, model or parse (the answer does not parse or conform to its"
+                    + " task's json_schema; response keeps it); null when status is ok.");
     public static final Column<ResultRow, String> FINISH_REASON = R.add("finish_reason", Codec.STRING,
             r -> r.outcome().finishReason(), "stop (end token or stop string) or length (max_new_tokens reached).");
+    public static final Column<ResultRow, Boolean> CLOSED_EARLY = R.add("closed_early", Codec.BOOLEAN,
+            r -> r.outcome().closedEarly(), "Tasks decoded under a JSON schema (chart, json tasks): true when"
+                    + " max_new_tokens made the decoder finish the value sooner than the model would have (the value"
+                    + " is complete and valid, but shorter: raise max_new_tokens), false otherwise; null for rows not"
+                    + " decoded under a schema.");
     public static final Column<ResultRow, Integer> PROMPT_TOKENS = R.add("prompt_tokens", Codec.INT,
             r -> r.outcome().tokens().prompt(), "Prompt length in tokens, image tokens included.");
     public static final Column<ResultRow, Integer> IMAGE_TOKENS = R.add("image_tokens", Codec.INT,
@@ -98,8 +104,9 @@ public final class ResultSchema {
                     + " Hadoop FileStatus per image).");
     public static final Column<ResultRow, String> REQUEST_KEY = R.add("request_key", Codec.STRING,
             r -> r.request().requestKey(), "Hex sha256 over content_key, task, prompt or conversation, num_crops,"
-                    + " generation settings and model_revision; reruns skip requests whose request_key already has"
-                    + " an ok row.");
+                    + " generation settings, model_revision and, for a task with a json_schema, the schema and"
+                    + " whether decoding was constrained; reruns skip requests whose request_key already has an ok"
+                    + " row.");
     public static final Column<ResultRow, String> DEVICE = R.add("device", Codec.STRING,
             r -> r.provenance().device(), "Device the model ran on, for example gpu(0) or cpu().");
     public static final Column<ResultRow, Instant> CREATED_AT = R.add("created_at", Codec.TIMESTAMP,
@@ -109,8 +116,9 @@ public final class ResultSchema {
     public static final Column<ResultRow, OcrResult> OCR = R.add("ocr", Codec.struct(Structs.OCR),
             r -> parsed(r).ocr(), "Task ocr: transcription and its non-empty lines.");
     public static final Column<ResultRow, ChartResult> CHART = R.add("chart", Codec.struct(Structs.CHART),
-            r -> parsed(r).chart(), "Task chart: the model's JSON, typed; when it does not parse, parse_error says"
-                    + " why, status is error with error_stage parse, and response keeps the text.");
+            r -> parsed(r).chart(), "Task chart: the model's JSON (decoded under the chart schema), typed; when it"
+                    + " does not parse or conform, parse_error says why, status is error with error_stage parse, and"
+                    + " response keeps the text.");
     public static final Column<ResultRow, String> TASK = R.add("task", Codec.STRING, r -> r.request().task(),
             "Task name (partition column).");
     public static final Column<ResultRow, LocalDate> RUN_DATE = R.add("run_date", Codec.DATE,
@@ -123,8 +131,8 @@ public final class ResultSchema {
             new Request(v.get(TASK), v.get(PROMPT), v.get(MESSAGES), v.get(NUM_CROPS), v.get(GENERATION),
                     v.get(REQUEST_KEY)),
             new Outcome(v.get(STATUS), v.get(RESPONSE), v.get(ERROR), v.get(ERROR_STAGE), v.get(FINISH_REASON),
-                    new Tokens(v.get(PROMPT_TOKENS), v.get(IMAGE_TOKENS), v.get(OUTPUT_TOKENS)),
-                    new ParsedOutput(v.get(CAPTION), v.get(OCR), v.get(CHART))),
+                    v.get(CLOSED_EARLY), new Tokens(v.get(PROMPT_TOKENS), v.get(IMAGE_TOKENS), v.get(OUTPUT_TOKENS)),
+                    ParsedOutput.of(v.get(CAPTION), v.get(OCR), v.get(CHART))),
             new Timings(v.get(READ_MS), v.get(IMAGE_DECODE_MS), v.get(PREPROCESS_MS), v.get(PREFILL_MS),
                     v.get(DECODE_MS))));
 
@@ -174,6 +182,9 @@ public final class ResultSchema {
         lines.add("| --- | --- | --- |");
         for (Column<ResultRow, ?> c : LAYOUT.columns()) {
             if (c.name().equals(TASK.name())) {
+                lines.add("| json_*task* | from the task's json_schema: struct, array, string, double, bigint,"
+                        + " boolean | One per task with `\"output\": \"json\"` in the run: its answer, typed by its"
+                        + " schema (null in other tasks' rows and in error rows). |");
                 lines.add("| *passthrough columns* | as in the manifest | with `--passthrough` |");
             }
             lines.add("| " + c.name() + " | " + c.codec().docType().replace("|", "\\|") + " | "

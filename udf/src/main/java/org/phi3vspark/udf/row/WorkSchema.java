@@ -3,7 +3,6 @@ package org.phi3vspark.udf.row;
 import java.util.List;
 import org.phi3vspark.model.text.ChatMessage;
 import org.phi3vspark.udf.row.RowLayout.Column;
-import org.phi3vspark.udf.task.OutputKind;
 
 /**
  * Row layout of planned work items ({@link WorkItem}): what the planner writes and the partition function reads.
@@ -35,8 +34,6 @@ public final class WorkSchema {
             w -> w.request().numCrops(), null);
     public static final Column<WorkItem, org.phi3vspark.model.generate.GenerationConfig> GENERATION = W.add(
             "generation", Codec.struct(Structs.GENERATION), w -> w.request().generation(), null);
-    public static final Column<WorkItem, OutputKind> OUTPUT = W.add("output",
-            Codec.mapped(Codec.STRING, OutputKind::id, OutputKind::parse), WorkItem::output, null);
     public static final Column<WorkItem, String> CONTENT_KEY = W.add("content_key", Codec.STRING,
             WorkItem::contentKey, null);
     public static final Column<WorkItem, String> REQUEST_KEY = W.add("request_key", Codec.STRING,
@@ -46,5 +43,5 @@ public final class WorkSchema {
     public static final RowLayout<WorkItem> LAYOUT = W.build(v -> new WorkItem(v.get(ITEM_ID), v.get(IMAGES),
             new Request(v.get(TASK), v.get(PROMPT), v.get(MESSAGES), v.get(NUM_CROPS), v.get(GENERATION),
                     v.get(REQUEST_KEY)),
-            v.get(OUTPUT), v.get(CONTENT_KEY), v.get(INVALID)));
+            v.get(CONTENT_KEY), v.get(INVALID)));
 }

@@ -128,6 +128,36 @@ public final class ModelCache {
         }
     }
 
+    /**
+     * Runs {@code read} on a temporary local copy of one top-level file of a snapshot on any Hadoop file system
+     * (the driver reads a remote model's tokenizer.json this way); the copy is deleted afterwards.
+     */
+    public static <T> T withFile(String model, String name, Configuration conf,
+                                 java.util.function.Function<Path, T> read) {
+        String shown = redact(model);
+        org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(model), name);
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("phi3v-model-file-");
+            try (var in = remote.getFileSystem(conf).open(remote)) {
+                Files.copy(in, dir.resolve(name));
+            }
+            return read.apply(dir.resolve(name));
+        } catch (FileNotFoundException e) {
+            throw new IllegalArgumentException("model " + shown + " has no " + name, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + name + " of model " + shown + ": " + e.getMessage(), e);
+        } finally {
+            if (dir != null) {
+                try {
+                    deleteTree(dir);
+                } catch (IOException e) {
+                    // a temporary folder left behind is harmless
+                }
+            }
+        }
+    }
+
     /** The first 8 + header-length bytes of a safetensors file, in a sparse local file of the same length. */
     private static void mirrorHeader(FileSystem fs, org.apache.hadoop.fs.Path remote, long size, Path local)
             throws IOException {

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 import org.phi3vspark.model.config.ModelConfig;
+import org.phi3vspark.model.generate.json.TokenVocabulary;
 import org.phi3vspark.model.io.Checkpoint;
 
 /**
@@ -18,6 +19,8 @@ import org.phi3vspark.model.io.Checkpoint;
  * @param revision {@link Checkpoint#revision()}: sha256 over config.json and the weight index
  */
 public record ModelRef(String given, String location, String revision) implements Serializable {
+
+    private static final String TOKENIZER_FILE = "tokenizer.json";
 
     /**
      * Checks the snapshot and reads its revision. A remote snapshot is inspected through its headers only
@@ -60,6 +63,15 @@ public record ModelRef(String given, String location, String revision) implement
     /** The revision's first 12 hex digits, for log lines. */
     public String shortRevision() {
         return revision.substring(0, Math.min(12, revision.length()));
+    }
+
+    /**
+     * The model's tokenizer vocabulary, as JSON-schema constraints see it: read in place from a local folder, through
+     * a temporary copy of tokenizer.json from a remote snapshot (without copying the weights).
+     */
+    public TokenVocabulary vocabulary(Configuration conf) {
+        return remote() ? ModelCache.withFile(location, TOKENIZER_FILE, conf, TokenVocabulary::load)
+                : TokenVocabulary.load(Path.of(location));
     }
 
     /** Executor side: the local folder to load, copying a remote snapshot once per machine first. */

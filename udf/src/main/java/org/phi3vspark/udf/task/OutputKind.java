@@ -10,6 +10,8 @@ public enum OutputKind {
     OCR,
     /** {@code chart}: the JSON answer parsed into a typed struct, or a parse error. */
     CHART,
+    /** {@code json_<task>}: the JSON answer in a column typed by the task's schema ({@link JsonColumn}). */
+    JSON,
     /** Custom tasks: only the raw {@code response} column. */
     TEXT;
 
@@ -23,6 +25,7 @@ public enum OutputKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("unknown task output '" + id + "': expected caption, ocr, chart or text");
+        throw new IllegalArgumentException("unknown task output '" + id
+                + "': expected caption, ocr, chart, json or text");
     }
 }

@@ -7,11 +7,24 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.phi3vspark.model.generate.json.SchemaViolation;
+import org.phi3vspark.model.generate.json.StrictJson;
 
-/** Turns the model's text into the typed column of its task. Never throws on odd text: that is data. */
+/**
+ * Turns the model's text into the typed column of its task. Never throws on odd text: that is data.
+ *
+ * <p>A task with a {@code json_schema} must answer with a value of it. Decoded under the schema (constrained
+ * decoding, the default) the text is that value exactly, parsed as strict JSON; decoded freely the value may
+ * sit in a {@code ```} fence or after some prose. Either way it is checked against the schema, and a value
+ * that does not parse or conform is a parse error. One exception keeps free decoding of charts as it always
+ * was: a chart answer decoded freely is read leniently (single quotes, numbers in strings, other key names)
+ * and not checked against the schema.
+ */
 public final class OutputParsers {
 
     private static final Pattern FENCE = Pattern.compile("```(?:json|JSON)?\\s*\\n?(.*?)```", Pattern.DOTALL);
@@ -20,14 +33,69 @@ public final class OutputParsers {
     private OutputParsers() {
     }
 
-    public static ParsedOutput parse(OutputKind kind, String response) {
+    /**
+     * The typed columns of {@code task}'s answer.
+     *
+     * @param constrained whether the answer was decoded under the task's schema
+     */
+    public static ParsedOutput parse(TaskPreset task, boolean constrained, String response) {
         String text = response == null ? "" : response;
+        TaskSchema schema = task.schema();
+        if (schema == null || task.output() == OutputKind.CHART && !constrained) {
+            return parse(task.output(), text);
+        }
+        JsonElement value;
+        try {
+            value = constrained ? StrictJson.parse(text) : freeValue(text);
+        } catch (JsonParseException e) {
+            return ParsedOutput.failed(task.output(), "invalid JSON: " + rootMessage(e));
+        }
+        Optional<SchemaViolation> violation = schema.schema().validate(value);
+        if (violation.isPresent()) {
+            return ParsedOutput.failed(task.output(), "does not match the task's json_schema: " + violation.get());
+        }
+        return switch (task.output()) {
+            case JSON -> json(task.jsonColumn(), value);
+            case CHART -> value.isJsonObject() ? ParsedOutput.of(null, null, chart(value.getAsJsonObject()))
+                    : ParsedOutput.failed(OutputKind.CHART, "JSON answer is not an object");
+            default -> parse(task.output(), text);
+        };
+    }
+
+    private static ParsedOutput parse(OutputKind kind, String text) {
         return switch (kind) {
-            case CAPTION -> new ParsedOutput(text.strip(), null, null);
-            case OCR -> new ParsedOutput(null, ocr(text), null);
-            case CHART -> new ParsedOutput(null, null, chart(text));
+            case CAPTION -> ParsedOutput.of(text.strip(), null, null);
+            case OCR -> ParsedOutput.of(null, ocr(text), null);
+            case CHART -> ParsedOutput.of(null, null, chart(text));
+            case JSON -> throw new IllegalStateException("a json task has a json_schema");
             case TEXT -> ParsedOutput.NONE;
         };
+    }
+
+    private static ParsedOutput json(JsonColumn column, JsonElement value) {
+        try {
+            return new ParsedOutput(null, null, null, column.toSpark(value), null);
+        } catch (IllegalArgumentException e) {
+            return ParsedOutput.failed(OutputKind.JSON, e.getMessage());
+        }
+    }
+
+    /** The JSON value of a freely decoded answer: the whole text, else a fenced block's, else the {...} in it. */
+    private static JsonElement freeValue(String text) {
+        Matcher fence = FENCE.matcher(text);
+        List<String> candidates = Arrays.asList(text, fence.find() ? fence.group(1) : null, extractJson(text));
+        JsonParseException first = null;
+        for (String candidate : candidates) {
+            if (candidate == null) {
+                continue;
+            }
+            try {
+                return StrictJson.parse(candidate);
+            } catch (JsonParseException e) {
+                first = first == null ? e : first;
+            }
+        }
+        throw first;
     }
 
     static OcrResult ocr(String text) {
@@ -56,7 +124,11 @@ public final class OutputParsers {
         if (!root.isJsonObject()) {
             return ChartResult.failed("JSON answer is not an object");
         }
-        JsonObject o = root.getAsJsonObject();
+        return chart(root.getAsJsonObject());
+    }
+
+    /** The chart in a JSON object, reading the key names models use besides the asked ones. */
+    private static ChartResult chart(JsonObject o) {
         List<ChartResult.Series> series = new ArrayList<>();
         JsonElement s = first(o, "series", "data", "datasets");
         if (s != null && s.isJsonArray()) {

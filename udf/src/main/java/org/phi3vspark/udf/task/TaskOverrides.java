@@ -7,9 +7,10 @@ import org.phi3vspark.model.generate.GenerationOverrides;
  * single- and multi-image budgets.
  */
 public record TaskOverrides(String prompt, Integer numCrops, Integer numCropsMulti, GenerationOverrides generation,
-                            OutputKind output) {
+                            OutputKind output, TaskSchema schema) {
 
-    public static final TaskOverrides NONE = new TaskOverrides(null, null, null, GenerationOverrides.NONE, null);
+    public static final TaskOverrides NONE = new TaskOverrides(null, null, null, GenerationOverrides.NONE, null,
+            null);
 
     public TaskOverrides {
         generation = generation == null ? GenerationOverrides.NONE : generation;
@@ -18,7 +19,7 @@ public record TaskOverrides(String prompt, Integer numCrops, Integer numCropsMul
     /** Only the crop budget and the token limit: what tests and the demo use to keep runs small. */
     public static TaskOverrides small(int numCrops, int maxNewTokens) {
         return new TaskOverrides(null, numCrops, null,
-                new GenerationOverrides(maxNewTokens, null, null, null, null), null);
+                new GenerationOverrides(maxNewTokens, null, null, null, null), null, null);
     }
 
     public boolean isEmpty() {

@@ -9,18 +9,25 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.phi3vspark.model.generate.GenerationConfig;
+import org.phi3vspark.model.generate.json.TokenVocabulary;
 
 /**
- * One task: its prompt template and the settings it runs with.
+ * One task: its prompt template, the settings it runs with, the typed column its answer fills and the JSON
+ * schema the answer must follow, if any.
  *
  * <p>Templates may contain {@code {column}} placeholders (an identifier in braces) that are filled from the
  * manifest row. Anything else in braces, such as the JSON example in the chart prompt, is plain text.
  *
+ * <p>A task with a schema is decoded under it (unless spark.phi3v.constrainedDecoding is false) and its answer is
+ * checked against it, whatever prompt a manifest row gives; {@code "output": "json"} needs one and puts the
+ * answer in its {@link JsonColumn}.
+ *
  * @param numCropsSingle crop budget for a one-image item (the model card advises 16)
  * @param numCropsMulti  crop budget for each image of a multi-image item (the model card advises 4)
+ * @param schema         the task's {@code json_schema}, or null
  */
 public record TaskPreset(String name, String promptTemplate, int numCropsSingle, int numCropsMulti,
-                         GenerationConfig generation, OutputKind output) implements Serializable {
+                         GenerationConfig generation, OutputKind output, TaskSchema schema) implements Serializable {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
@@ -38,11 +45,48 @@ public record TaskPreset(String name, String promptTemplate, int numCropsSingle,
         }
         Objects.requireNonNull(generation, "generation settings of task " + name);
         Objects.requireNonNull(output, "output kind of task " + name);
+        if (output == OutputKind.JSON) {
+            if (schema == null) {
+                throw new IllegalArgumentException("task '" + name + "' has \"output\": \"json\" but no"
+                        + " \"json_schema\" to type its column");
+            }
+            JsonColumn.of(name, schema); // fails now, naming the schema's path, if it has no column type
+        }
     }
 
     /** A user task: response only, the model card's crop advice, the default generation settings. */
     public static TaskPreset custom(String name, String promptTemplate) {
-        return new TaskPreset(name, promptTemplate, 16, 4, GenerationConfig.DEFAULTS, OutputKind.TEXT);
+        return new TaskPreset(name, promptTemplate, 16, 4, GenerationConfig.DEFAULTS, OutputKind.TEXT, null);
+    }
+
+    /** The typed column of a json task; null for other tasks (their columns are fixed: caption, ocr, chart). */
+    public JsonColumn jsonColumn() {
+        return output == OutputKind.JSON ? JsonColumn.of(name, schema) : null;
+    }
+
+    /**
+     * What besides prompt and settings decides this task's answers, for its request keys: the schema and
+     * whether decoding follows it. Null for a task without a schema, so that their keys stay as they were.
+     */
+    public String answerKey(boolean constrainedDecoding) {
+        return schema == null ? null : (constrainedDecoding ? "constrained " : "free ") + schema.json();
+    }
+
+    /**
+     * Fails unless decoding under this task's schema can always finish a value within max_new_tokens (with a
+     * smaller budget the answer could be cut off). Tasks without a schema pass.
+     */
+    public void checkTokenBudget(TokenVocabulary vocabulary) {
+        if (schema == null) {
+            return;
+        }
+        int minimum = schema.minimumTokens(vocabulary);
+        if (generation.maxNewTokens() < minimum) {
+            throw new IllegalArgumentException("task " + name + ": max_new_tokens " + generation.maxNewTokens()
+                    + " is below " + minimum + ", the fewest tokens in which constrained decoding can always finish"
+                    + " a value of its json_schema; raise max_new_tokens (the task's, or --max-new-tokens) or turn"
+                    + " constrained decoding off (spark.phi3v.constrainedDecoding=false)");
+        }
     }
 
     public int numCrops(int imageCount) {
@@ -82,6 +126,7 @@ public record TaskPreset(String name, String promptTemplate, int numCropsSingle,
         return new TaskPreset(name, o.prompt() != null ? o.prompt() : promptTemplate,
                 o.numCrops() != null ? o.numCrops() : numCropsSingle,
                 o.numCropsMulti() != null ? o.numCropsMulti() : (o.numCrops() != null ? o.numCrops() : numCropsMulti),
-                o.generation().applyTo(generation), o.output() != null ? o.output() : output);
+                o.generation().applyTo(generation), o.output() != null ? o.output() : output,
+                o.schema() != null ? o.schema() : schema);
     }
 }

@@ -3,6 +3,7 @@ package org.phi3vspark.udf.task;
 import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.phi3vspark.model.generate.GenerationOverrides;
+import org.phi3vspark.model.generate.json.InvalidSchemaException;
 
 /**
  * The one place where task presets live. Built-in presets come from the bundled {@code tasks.json} (the same
@@ -128,6 +130,7 @@ public final class TaskRegistry implements Serializable {
         Double topP;
         Long seed;
         String output;
+        JsonElement jsonSchema;
 
         TaskPreset applyTo(TaskPreset base) {
             if (base == null && prompt == null) {
@@ -136,7 +139,15 @@ public final class TaskRegistry implements Serializable {
             TaskPreset start = base != null ? base : TaskPreset.custom(name, prompt);
             return start.with(new TaskOverrides(prompt, numCrops, numCropsMultiImage,
                     new GenerationOverrides(maxNewTokens, temperature, topK, topP, seed),
-                    output == null ? null : OutputKind.parse(output)));
+                    output == null ? null : OutputKind.parse(output), jsonSchema == null ? null : schema()));
+        }
+
+        private TaskSchema schema() {
+            try {
+                return TaskSchema.of(jsonSchema);
+            } catch (InvalidSchemaException e) {
+                throw new IllegalArgumentException("json_schema " + e.getMessage(), e);
+            }
         }
     }
 }

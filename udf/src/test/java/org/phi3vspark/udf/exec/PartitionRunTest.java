@@ -30,10 +30,11 @@ import org.phi3vspark.udf.row.ImageFile;
 import org.phi3vspark.udf.row.Request;
 import org.phi3vspark.udf.row.ResultRow;
 import org.phi3vspark.udf.row.ResultSchema;
+import org.phi3vspark.udf.row.ResultTable;
 import org.phi3vspark.udf.row.WorkItem;
 import org.phi3vspark.udf.row.WorkSchema;
 import org.phi3vspark.udf.snapshot.ModelRef;
-import org.phi3vspark.udf.task.OutputKind;
+import org.phi3vspark.udf.task.TaskRegistry;
 
 /**
  * The partition function without Spark: one row per work row (in completion order), timings per stage, no thread
@@ -48,7 +49,7 @@ class PartitionRunTest {
         List<ImageFile> images = uris.stream().map(u -> ImageFile.stat(u, conf)).toList();
         Request request = new Request("caption", PromptBuilder.withImageTags("Describe.", uris.size()), null, 1,
                 GenerationConfig.greedy(2), "rk-" + id);
-        return WorkSchema.LAYOUT.encode(new WorkItem(id, images, request, OutputKind.TEXT, "ck-" + id, null), false);
+        return WorkSchema.LAYOUT.encode(new WorkItem(id, images, request, "ck-" + id, null), false);
     }
 
     static long prefetchThreads() {
@@ -67,10 +68,11 @@ class PartitionRunTest {
                 work("d", List.of(good, empty)), work("e", List.of()), work("f", List.of(good)),
                 work("g", List.of(missing)));
         Phi3vConf.Settings settings = new Phi3vConf.Settings(2, 0, 0, true, 2, 3, DevicePolicy.CPU, 89_478_485L,
-                64L << 20, 32, 10, 3, 0);
+                64L << 20, 32, 10, 3, 0, true);
         ModelRef model = ModelRef.resolve(GOLDEN.resolve("checkpoints/tiny-f32").toString(), new Configuration());
         InferencePartition fn = new InferencePartition(model, settings,
-                new SerializableHadoopConf(new Configuration()), "run-1", LocalDate.of(2024, 1, 1), null, false);
+                new SerializableHadoopConf(new Configuration()), TaskRegistry.builtIn(), ResultTable.of(List.of()),
+                "run-1", LocalDate.of(2024, 1, 1), null, false);
 
         long threadsBefore = prefetchThreads();
         Iterator<Row> it = fn.call(in.iterator());

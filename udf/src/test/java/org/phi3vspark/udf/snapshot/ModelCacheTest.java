@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.phi3vspark.model.generate.json.TokenVocabulary;
 
 /** The model cache with file: URIs (the same Hadoop code path as s3a://, without a server). */
 class ModelCacheTest {
@@ -152,6 +153,20 @@ class ModelCacheTest {
         assertEquals(expected, ModelCache.withHeaders(sharded.toUri().toString(), new Configuration(),
                 ModelCacheTest::revision));
         assertEquals(copies, ModelCache.copiesInThisJvm(), "no weights were copied");
+    }
+
+    @Test
+    void oneFileIsReadThroughATemporaryCopy() {
+        String uri = TINY.toUri().toString();
+        TokenVocabulary direct = TokenVocabulary.load(TINY);
+        assertEquals(direct.size(), ModelCache.withFile(uri, "tokenizer.json", new Configuration(),
+                TokenVocabulary::load).size());
+        Path[] copy = new Path[1];
+        ModelCache.withFile(uri, "config.json", new Configuration(), p -> copy[0] = p);
+        assertFalse(Files.exists(copy[0]), "the copy is deleted afterwards");
+        var e = assertThrows(IllegalArgumentException.class, () -> ModelCache.withFile(uri, "nope.json",
+                new Configuration(), p -> p));
+        assertTrue(e.getMessage().contains("has no nope.json"), e.getMessage());
     }
 
     private static String revision(Path dir) {

@@ -59,7 +59,8 @@ public final class JsonSchema {
         return SchemaValidator.validate(root, value, "$");
     }
 
-    SchemaNode root() {
+    /** The parsed schema's structure (read-only). */
+    public SchemaNode root() {
         return root;
     }
 

@@ -6,14 +6,44 @@ import java.util.List;
 /**
  * One node of a parsed {@link JsonSchema}. Grammar frames refer to nodes by identity (two identical string
  * schemas at different places are different positions in the grammar), so these are classes, not records.
+ * Callers outside the package read the schema's structure through the public accessors (to derive a typed
+ * column from it, say); only the parser makes nodes.
  */
-sealed interface SchemaNode {
+public sealed interface SchemaNode {
 
     /** The schema's JSON type names, for messages ("string", "string or null"). */
     String describe();
 
-    /** A property of an object schema; {@code keyText} is the key exactly as the grammar emits it, quotes included. */
-    record Property(String name, byte[] keyText, SchemaNode value, boolean required) {
+    /** A property of an object schema. */
+    final class Property {
+        private final String name;
+        private final byte[] keyText;
+        private final SchemaNode value;
+        private final boolean required;
+
+        /** @param keyText the key exactly as the grammar emits it, quotes included */
+        Property(String name, byte[] keyText, SchemaNode value, boolean required) {
+            this.name = name;
+            this.keyText = keyText;
+            this.value = value;
+            this.required = required;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        byte[] keyText() {
+            return keyText;
+        }
+
+        public SchemaNode value() {
+            return value;
+        }
+
+        public boolean required() {
+            return required;
+        }
     }
 
     /**
@@ -36,6 +66,11 @@ sealed interface SchemaNode {
                     next = i;
                 }
             }
+        }
+
+        /** The properties in declaration order (the order they are generated in). */
+        public List<Property> properties() {
+            return properties;
         }
 
         /** Index of the first required property after index {@code last} (-1: none emitted yet), or size(). */
@@ -71,6 +106,10 @@ sealed interface SchemaNode {
             this.maxItems = maxItems;
         }
 
+        public SchemaNode items() {
+            return items;
+        }
+
         /** Item counts above this are indistinguishable to the grammar, so frames count only up to it. */
         int countCap() {
             return Math.max(minItems, maxItems);
@@ -104,6 +143,11 @@ sealed interface SchemaNode {
             this.integer = integer;
         }
 
+        /** Whether only integers are allowed ({@code "type": "integer"}). */
+        public boolean integer() {
+            return integer;
+        }
+
         @Override
         public String describe() {
             return integer ? "integer" : "number";
@@ -125,6 +169,11 @@ sealed interface SchemaNode {
             this.description = description;
         }
 
+        /** The allowed values (copies: the node's own are shared by the grammar). */
+        public List<JsonElement> values() {
+            return values.stream().map(JsonElement::deepCopy).toList();
+        }
+
         @Override
         public String describe() {
             return description;
@@ -140,6 +189,10 @@ sealed interface SchemaNode {
 
         UnionNode(List<SchemaNode> alternatives) {
             this.alternatives = List.copyOf(alternatives);
+        }
+
+        public List<SchemaNode> alternatives() {
+            return alternatives;
         }
 
         @Override

@@ -3,7 +3,11 @@ package org.phi3vspark.model.generate.json;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.phi3vspark.model.GoldenSet;
 
@@ -32,29 +36,22 @@ final class JsonTestSupport {
 
     /**
      * A custom extraction task: required keys, an enum, a boolean, an integer, an optional nullable string,
-     * bounded strings and a bounded nested array of objects.
+     * bounded strings and a bounded nested array of objects. Shared with the udf and jobs tests.
      */
-    static final String INVOICE_SCHEMA = """
-            {"type": "object", "description": "an invoice",
-             "properties": {
-               "invoice_id": {"type": "string", "maxLength": 12},
-               "status": {"enum": ["paid", "due", "overdue"]},
-               "paid": {"type": "boolean"},
-               "line_count": {"type": "integer"},
-               "notes": {"type": ["string", "null"]},
-               "lines": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
-                 "type": "object",
-                 "properties": {
-                   "item": {"type": "string", "maxLength": 20},
-                   "qty": {"type": "integer"},
-                   "price": {"type": "number"}},
-                 "required": ["item", "qty", "price"]}}},
-             "required": ["invoice_id", "status", "paid", "line_count", "lines"]}
-            """;
+    static final String INVOICE_SCHEMA = readSchema("invoice.schema.json");
+
 
     private static TokenVocabulary vocabulary;
 
     private JsonTestSupport() {}
+
+    private static String readSchema(String name) {
+        try {
+            return Files.readString(Path.of("..", "testdata", "schemas", name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** Phi-3's vocabulary, loaded once per JVM. */
     static synchronized TokenVocabulary vocabulary() {
