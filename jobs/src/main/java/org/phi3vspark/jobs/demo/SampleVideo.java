@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import org.jcodec.api.awt.AWTSequenceEncoder;
 
 /**
@@ -28,19 +29,35 @@ public final class SampleVideo {
     private SampleVideo() {
     }
 
-    /** Writes the clip to {@code file} (parent folders created) and returns it. */
+    /**
+     * Writes the clip to {@code file} (parent folders created) and returns it, unless the file already holds exactly
+     * these bytes: an untouched file keeps its modification time, part of the job's content key, so a rerun skips
+     * the clip like the sample images.
+     */
     public static Path write(Path file) {
+        Path encoded = null;
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            AWTSequenceEncoder encoder = AWTSequenceEncoder.createSequenceEncoder(file.toFile(), FPS);
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            encoded = Files.createTempFile(dir, ".clip-", ".mp4");
+            AWTSequenceEncoder encoder = AWTSequenceEncoder.createSequenceEncoder(encoded.toFile(), FPS);
             int frames = FPS * SECONDS;
             for (int i = 0; i < frames; i++) {
                 encoder.encodeImage(frame(i / (double) (frames - 1)));
             }
             encoder.finish();
+            if (Files.isRegularFile(file) && Files.mismatch(encoded, file) == -1) {
+                Files.delete(encoded);
+            } else {
+                Files.move(encoded, file, StandardCopyOption.REPLACE_EXISTING);
+            }
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the demo clip " + file, e);
+        } finally {
+            if (encoded != null) {
+                encoded.toFile().delete();
+            }
         }
     }
 
