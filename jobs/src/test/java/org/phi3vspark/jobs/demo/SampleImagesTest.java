@@ -62,8 +62,11 @@ class SampleImagesTest {
         Files.setLastModifiedTime(image, old);
         Path other = first.get(1).images().get(0);
         Files.write(other, new byte[] {1, 2, 3});
+        Path clip = first.stream().filter(i -> i.video() != null).findFirst().orElseThrow().video();
+        Files.setLastModifiedTime(clip, old);
         SampleImages.writeAll(tmp.resolve("same"));
         assertEquals(old, Files.getLastModifiedTime(image), "same bytes: file untouched (keeps the content key)");
+        assertEquals(old, Files.getLastModifiedTime(clip), "the clip is encoded to the same bytes every time");
         assertTrue(ImageIO.read(other.toFile()) != null, "changed file is redrawn");
     }
 
