@@ -22,17 +22,22 @@ import org.apache.spark.sql.types.StructType;
 import org.phi3vspark.udf.plan.ManifestLayout;
 
 /**
- * Reads {@code --input}: a Parquet, CSV or JSON Lines manifest (file or folder), or a folder/prefix of images.
- * In CSV, {@code image_uris} holds several URIs separated by {@code |}.
+ * Reads {@code --input}: a Parquet, CSV or JSON Lines manifest (file or folder), or a folder/prefix of images and
+ * videos (each image one item in {@code image_uri}, each video one in {@code video_uri}). In CSV,
+ * {@code image_uris} holds several URIs separated by {@code |}.
  */
 public final class ManifestReader {
 
     /** Extensions the image decoder reads; other files in an image folder are ignored. */
     public static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "gif", "bmp", "webp");
+    /** Extensions of the videos a folder input picks up (MP4 / QuickTime containers, which the video decoder reads). */
+    public static final Set<String> VIDEO_EXTENSIONS = Set.of("mp4", "mov", "m4v");
     /** Separator of several URIs in one CSV cell. */
     public static final String CSV_URI_SEPARATOR = "|";
 
     private static final StructType IMAGE_LIST = new StructType().add(ManifestLayout.IMAGE_URI, DataTypes.StringType);
+    /** A folder's files: each row fills one of the two columns. */
+    private static final StructType MEDIA_LIST = IMAGE_LIST.add(ManifestLayout.VIDEO_URI, DataTypes.StringType);
 
     private ManifestReader() {
     }
@@ -54,7 +59,7 @@ public final class ManifestReader {
         String baseDir = (status.isDirectory() ? path : path.getParent()).toString();
         String source = path.toString();
         return switch (f) {
-            case IMAGES -> new Manifest(listImages(spark, fs, path), path.toString(), source, f, false);
+            case IMAGES -> new Manifest(listMedia(spark, fs, path), path.toString(), source, f, false);
             case PARQUET -> table(spark.read().parquet(source), baseDir, source, f);
             case JSONL -> table(spark.read().option("mode", "FAILFAST").json(source), baseDir, source, f);
             case CSV -> table(csv(spark.read().option("header", "true").option("mode", "FAILFAST").csv(source)),
@@ -120,7 +125,7 @@ public final class ManifestReader {
             case "parquet" -> InputFormat.PARQUET;
             case "csv" -> InputFormat.CSV;
             case "jsonl", "json", "ndjson" -> InputFormat.JSONL;
-            default -> IMAGE_EXTENSIONS.contains(ext) ? InputFormat.IMAGES : null;
+            default -> IMAGE_EXTENSIONS.contains(ext) || VIDEO_EXTENSIONS.contains(ext) ? InputFormat.IMAGES : null;
         };
     }
 
@@ -129,26 +134,32 @@ public final class ManifestReader {
         return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
     }
 
-    /** Recursive listing on the driver; hidden files (. or _ prefix) and non-image extensions are skipped. */
-    private static Dataset<Row> listImages(SparkSession spark, FileSystem fs, Path root) {
-        List<Row> rows = new ArrayList<>();
+    /**
+     * Recursive listing on the driver, in path order: an image becomes an image_uri row, a video a video_uri row;
+     * hidden files (. or _ prefix) and other extensions are skipped.
+     */
+    private static Dataset<Row> listMedia(SparkSession spark, FileSystem fs, Path root) {
+        List<Path> files = new ArrayList<>();
         try {
             if (fs.getFileStatus(root).isFile()) {
-                rows.add(RowFactory.create(root.toString()));
+                files.add(root);
             } else {
                 RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
                 while (it.hasNext()) {
-                    LocatedFileStatus st = it.next();
-                    if (!hidden(root, st.getPath()) && IMAGE_EXTENSIONS.contains(extension(st.getPath().getName()))) {
-                        rows.add(RowFactory.create(st.getPath().toString()));
+                    Path p = it.next().getPath();
+                    String ext = extension(p.getName());
+                    if (!hidden(root, p) && (IMAGE_EXTENSIONS.contains(ext) || VIDEO_EXTENSIONS.contains(ext))) {
+                        files.add(p);
                     }
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list images under " + root, e);
         }
-        rows.sort(java.util.Comparator.comparing(r -> r.getString(0)));
-        return spark.createDataFrame(rows, IMAGE_LIST);
+        files.sort(java.util.Comparator.comparing(Path::toString));
+        List<Row> rows = files.stream().map(p -> VIDEO_EXTENSIONS.contains(extension(p.getName()))
+                ? RowFactory.create(null, p.toString()) : RowFactory.create(p.toString(), null)).toList();
+        return spark.createDataFrame(rows, MEDIA_LIST);
     }
 
     private static boolean hidden(Path root, Path file) {

@@ -108,7 +108,7 @@ public record Phi3vPipeline(SparkSession spark, ModelRef model, TaskRegistry tas
         StructType passthrough = layout.passthroughType(manifest.schema());
         SerializableHadoopConf hadoop = new SerializableHadoopConf(spark.sparkContext().hadoopConfiguration());
         Dataset<Row> work = manifest.flatMap(new WorkPlanner(layout, tasks, defaultTasks, model.revision(),
-                settings.constrainedDecoding(), hadoop), Encoders.row(WorkSchema.LAYOUT.schema(passthrough)));
+                settings.constrainedDecoding(), settings.video(), hadoop), Encoders.row(WorkSchema.LAYOUT.schema(passthrough)));
         return new Plan(work, passthrough, used, rowsWithoutTask, ResultTable.of(presets));
     }
 

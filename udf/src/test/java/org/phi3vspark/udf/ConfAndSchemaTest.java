@@ -111,8 +111,8 @@ class ConfAndSchemaTest {
         ResultRow r = new ResultRow(
                 new ResultRow.Provenance("run-1", "/m", "rev", "cpu()", Instant.parse("2024-01-02T03:04:05Z"),
                         LocalDate.of(2024, 1, 2)),
-                new ResultRow.Item("a", List.of("file:/x.png", "file:/y.png"),
-                        Arrays.asList(new ImageSize(4, 3), null), "ck"),
+                new ResultRow.Item("a", List.of("file:/x.png", "file:/y.png"), null,
+                        Arrays.asList(new ImageSize(4, 3), null), null, "ck"),
                 new Request("chart", "<|image_2|>\nAnd now?", List.of(ChatMessage.user("<|image_1|>\nHi"),
                         ChatMessage.assistant("Hello"), ChatMessage.user("<|image_2|>\nAnd now?")), 4,
                         GenerationConfig.sampling(8, 0.5, 3, 0.9, 7), "rk"),
@@ -150,7 +150,7 @@ class ConfAndSchemaTest {
                 new ResultRow.Tokens(10, 6, 5), new ParsedOutput(null, null, null, total, null));
         Request request = new Request("invoice", "Read it.", null, 1, GenerationConfig.greedy(8), "rk");
         ResultRow row = new ResultRow(new ResultRow.Provenance("run-1", "/m", "rev", "cpu()", Instant.EPOCH,
-                LocalDate.EPOCH), new ResultRow.Item("a", List.of("file:/x.png"), List.of(new ImageSize(4, 3)), "ck"),
+                LocalDate.EPOCH), new ResultRow.Item("a", List.of("file:/x.png"), null, List.of(new ImageSize(4, 3)), null, "ck"),
                 request, answered, new ResultRow.Timings(1.0, 1.0, 1.0, 1.0, 1.0));
         Row encoded = table.encode(row, null, false);
         assertEquals(schema, encoded.schema());

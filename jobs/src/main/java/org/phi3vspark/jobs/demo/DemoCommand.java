@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
             "Runs the whole pipeline on local Spark over sample images that the project draws (three photo-like"
-                + " scenes, an invoice page, a bar chart, a line chart, a two-page document) with the tasks caption,"
-                + " ocr and chart, then prints the results and where the table was written.",
+                + " scenes, an invoice page, a bar chart, a line chart, a two-page document) and a short video clip"
+                + " it encodes, with the tasks caption, ocr, chart and video_summary, then prints the results and"
+                + " where the table was written.",
             "Without --model it first writes a tiny RANDOM-WEIGHT checkpoint: every stage runs, but the generated"
                 + " text is meaningless."
         })
@@ -105,12 +106,14 @@ public final class DemoCommand implements Callable<Integer> {
         Path work = output.toAbsolutePath().normalize();
         out.println("phi3v demo: work folder " + work);
 
-        out.println("[1/4] sample images and manifest");
+        out.println("[1/4] sample images, clip and manifest");
         List<SampleImages.SampleItem> items = SampleImages.writeAll(work.resolve("images"));
         List<SampleManifest.Row> rows = SampleManifest.rows(items);
         Path manifest = SampleManifest.write(work.resolve("manifest.jsonl"), rows);
         long imageCount = items.stream().mapToLong(i -> i.images().size()).sum();
-        out.println("      " + items.size() + " items (" + imageCount + " images) in " + work.resolve("images"));
+        long videoCount = items.stream().filter(i -> i.video() != null).count();
+        out.println("      " + items.size() + " items (" + imageCount + " images, " + videoCount + " video) in "
+                + work.resolve("images"));
         out.println("      " + rows.size() + " manifest rows in " + manifest);
         out.flush();
 
@@ -129,12 +132,12 @@ public final class DemoCommand implements Callable<Integer> {
         Integer crops = numCrops != null ? numCrops : random ? Integer.valueOf(DEMO_NUM_CROPS) : null;
         Integer tokens = maxNewTokens != null ? maxNewTokens : random ? Integer.valueOf(DEMO_MAX_NEW_TOKENS) : null;
         Path results = work.resolve("results");
-        out.println("[3/4] running the job on local Spark (tasks caption, ocr, chart"
+        out.println("[3/4] running the job on local Spark (tasks caption, ocr, chart, video_summary"
                 + (crops != null ? "; num_crops " + crops : "") + (tokens != null ? "; max_new_tokens " + tokens : "")
                 + ")");
         out.flush();
         RunOptions options = RunOptions.of(manifest.toString(), results.toString(), modelDir.toString(),
-                        List.of("caption", "ocr", "chart"))
+                        List.of("caption", "ocr", "chart", "video_summary"))
                 .withOverrides(TaskOverrides.small(crops, tokens))
                 .withMode(keepPrevious ? WriteMode.SKIP_DONE : WriteMode.OVERWRITE)
                 .withPassthrough(List.of("description"));
@@ -166,7 +169,9 @@ public final class DemoCommand implements Callable<Integer> {
     /** One row per item and task, the newest first; error rows show their error instead of a response. */
     static String resultsQuery() {
         return """
-                SELECT item_id, task, status, size(image_uris) AS images, output_tokens, latency_ms,
+                SELECT item_id, task, status,
+                       CASE WHEN video_uri IS NULL THEN size(image_uris) ELSE size(image_sizes) END AS images,
+                       output_tokens, latency_ms,
                        CASE WHEN status = 'ok' THEN response ELSE concat(error_stage, ': ', error) END AS response_or_error
                 FROM (
                   SELECT r.*, ROW_NUMBER() OVER (PARTITION BY item_id, task ORDER BY created_at DESC) AS newest

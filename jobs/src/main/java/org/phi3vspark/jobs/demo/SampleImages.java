@@ -40,21 +40,31 @@ public final class SampleImages {
     public static final String LINE_CHART = "line-chart";
     /** The multi-image item: two pages of one document. */
     public static final String REPORT = "field-report";
+    /** The video item: {@link SampleVideo}'s clip, summarized from its sampled frames. */
+    public static final String CLIP = "rolling-ball-clip";
 
     private SampleImages() {
     }
 
-    /** One sample item: its id, the image files in order, the tasks that suit it and what it shows. */
-    public record SampleItem(String itemId, List<Path> images, List<String> tasks, String description) {
+    /**
+     * One sample item: its id, the image files in order (or its video), the tasks that suit it and what it shows.
+     *
+     * @param video the video file of a video item (no images), or null
+     */
+    public record SampleItem(String itemId, List<Path> images, Path video, List<String> tasks, String description) {
         public SampleItem {
             images = List.copyOf(images);
             tasks = List.copyOf(tasks);
         }
+
+        SampleItem(String itemId, List<Path> images, List<String> tasks, String description) {
+            this(itemId, images, null, tasks, description);
+        }
     }
 
     /**
-     * Writes every sample image into {@code dir} (created when missing; existing files are replaced)
-     * and returns the items in a fixed order.
+     * Writes every sample image, and the sample clip, into {@code dir} (created when missing; existing files are
+     * replaced) and returns the items in a fixed order.
      */
     public static List<SampleItem> writeAll(Path dir) {
         try {
@@ -79,6 +89,8 @@ public final class SampleImages {
                 write(textPage(SampleData.REPORT_PAGE_1, 420, 300), dir, REPORT + "-page1.png"),
                 write(textPage(SampleData.REPORT_PAGE_2, 420, 300), dir, REPORT + "-page2.png")),
                 List.of("ocr"), "two pages of a field report; text in SampleData.REPORT_PAGE_1/2"));
+        items.add(new SampleItem(CLIP, List.of(), SampleVideo.write(dir.resolve(CLIP + ".mp4")),
+                List.of("video_summary"), SampleVideo.DESCRIPTION));
         return List.copyOf(items);
     }
 

@@ -10,17 +10,26 @@ import java.util.List;
 
 /**
  * Writes the demo manifest as JSON Lines: one row per item and task with {@code item_id},
- * {@code image_uris} (an array, two pages for the multi-image item), {@code task} and a free-text
- * {@code description} column that the job may pass through.
+ * {@code image_uris} (an array, two pages for the multi-image item) or {@code video_uri} (the clip),
+ * {@code task} and a free-text {@code description} column that the job may pass through.
  */
 public final class SampleManifest {
     private SampleManifest() {
     }
 
-    /** One manifest row. */
-    public record Row(String itemId, List<String> imageUris, String task, String description) {
+    /**
+     * One manifest row.
+     *
+     * @param videoUri the video of a video row (its imageUris are empty), or null
+     */
+    public record Row(String itemId, List<String> imageUris, String videoUri, String task, String description) {
         public Row {
             imageUris = List.copyOf(imageUris);
+        }
+
+        /** A row of images. */
+        public Row(String itemId, List<String> imageUris, String task, String description) {
+            this(itemId, imageUris, null, task, description);
         }
     }
 
@@ -29,8 +38,9 @@ public final class SampleManifest {
         List<Row> rows = new ArrayList<>();
         for (SampleImages.SampleItem item : items) {
             List<String> uris = item.images().stream().map(p -> p.toAbsolutePath().toUri().toString()).toList();
+            String video = item.video() == null ? null : item.video().toAbsolutePath().toUri().toString();
             for (String task : item.tasks()) {
-                rows.add(new Row(item.itemId(), uris, task, item.description()));
+                rows.add(new Row(item.itemId(), uris, video, task, item.description()));
             }
         }
         return List.copyOf(rows);
@@ -40,15 +50,20 @@ public final class SampleManifest {
     public static Path write(Path file, List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         for (Row row : rows) {
-            sb.append("{\"item_id\":").append(json(row.itemId()))
-                    .append(",\"image_uris\":[");
-            for (int i = 0; i < row.imageUris().size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
+            sb.append("{\"item_id\":").append(json(row.itemId()));
+            if (row.videoUri() != null) {
+                sb.append(",\"video_uri\":").append(json(row.videoUri()));
+            } else {
+                sb.append(",\"image_uris\":[");
+                for (int i = 0; i < row.imageUris().size(); i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    sb.append(json(row.imageUris().get(i)));
                 }
-                sb.append(json(row.imageUris().get(i)));
+                sb.append(']');
             }
-            sb.append("],\"task\":").append(json(row.task()))
+            sb.append(",\"task\":").append(json(row.task()))
                     .append(",\"description\":").append(json(row.description()))
                     .append("}\n");
         }

@@ -7,8 +7,11 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.jcodec.api.awt.AWTSequenceEncoder;
 
 /**
@@ -28,20 +31,67 @@ public final class SampleVideo {
     private SampleVideo() {
     }
 
-    /** Writes the clip to {@code file} (parent folders created) and returns it. */
+    /**
+     * Writes the clip to {@code file} (parent folders created) and returns it, unless the file already holds exactly
+     * these bytes: an untouched file keeps its modification time, part of the job's content key, so a rerun skips
+     * the clip like the sample images. The encoder's wall-clock creation times are zeroed so that the same clip is
+     * the same bytes.
+     */
     public static Path write(Path file) {
+        Path encoded = null;
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            AWTSequenceEncoder encoder = AWTSequenceEncoder.createSequenceEncoder(file.toFile(), FPS);
+            encoded = Files.createTempFile("phi3v-clip-", ".mp4");
+            AWTSequenceEncoder encoder = AWTSequenceEncoder.createSequenceEncoder(encoded.toFile(), FPS);
             int frames = FPS * SECONDS;
             for (int i = 0; i < frames; i++) {
                 encoder.encodeImage(frame(i / (double) (frames - 1)));
             }
             encoder.finish();
+            byte[] bytes = withoutCreationTimes(Files.readAllBytes(encoded));
+            if (!Files.isRegularFile(file) || !Arrays.equals(bytes, Files.readAllBytes(file))) {
+                Files.write(file, bytes);
+            }
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the demo clip " + file, e);
+        } finally {
+            if (encoded != null) {
+                encoded.toFile().delete();
+            }
         }
+    }
+
+    /**
+     * The MP4 with the creation and modification times of its movie, track and media headers (mvhd, tkhd, mdhd in
+     * the moov box) set to 0, the only bytes that differ between two encodings of the same frames.
+     */
+    static byte[] withoutCreationTimes(byte[] mp4) {
+        ByteBuffer b = ByteBuffer.wrap(mp4);
+        for (int box = 0; box + 8 <= mp4.length; ) {
+            long size = b.getInt(box) & 0xffffffffL;
+            if (size == 1 && box + 16 <= mp4.length) {
+                size = b.getLong(box + 8); // a 64-bit size follows the type (jcodec writes mdat so)
+            }
+            if (size < 8 || box + size > mp4.length) {
+                break;
+            }
+            if (type(mp4, box + 4).equals("moov")) {
+                for (int i = box + 8; i + 12 <= box + size; i++) {
+                    String t = type(mp4, i);
+                    if (t.equals("mvhd") || t.equals("tkhd") || t.equals("mdhd")) {
+                        // after the type: version (1 byte), flags (3), then two times of 4 bytes (version 0) or 8
+                        Arrays.fill(mp4, i + 8, Math.min(mp4.length, i + 8 + (mp4[i + 4] == 1 ? 16 : 8)), (byte) 0);
+                    }
+                }
+            }
+            box += (int) size;
+        }
+        return mp4;
+    }
+
+    private static String type(byte[] mp4, int at) {
+        return new String(mp4, at, 4, StandardCharsets.ISO_8859_1);
     }
 
     /** The scene at time {@code t} from 0 (first frame) to 1 (last). */

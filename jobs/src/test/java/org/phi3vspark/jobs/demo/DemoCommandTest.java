@@ -54,7 +54,7 @@ class DemoCommandTest {
                 + " AND chart.chart_type IS NOT NULL AND closed_early IS NOT NULL").count(), "both charts are typed");
         List<Row> byTask = spark.sql("SELECT task, count(*) FROM phi3v_results GROUP BY task ORDER BY task")
                 .collectAsList();
-        assertEquals(List.of("caption:3", "chart:2", "ocr:2"),
+        assertEquals(List.of("caption:3", "chart:2", "ocr:2", "video_summary:1"),
                 byTask.stream().map(r -> r.getString(0) + ":" + r.getLong(1)).toList());
         Row report = spark.sql("SELECT size(image_uris), num_crops, generation.max_new_tokens, description "
                 + "FROM phi3v_results WHERE item_id = '" + SampleImages.REPORT + "'").first();
@@ -62,6 +62,13 @@ class DemoCommandTest {
         assertEquals(DemoCommand.DEMO_NUM_CROPS, report.getInt(1));
         assertEquals(DemoCommand.DEMO_MAX_NEW_TOKENS, report.getInt(2));
         assertTrue(report.getString(3).contains("field report"), "description passed through");
+        Row clip = spark.sql("SELECT video_uri, size(frame_timestamps), size(image_sizes), num_crops, prompt "
+                + "FROM phi3v_results WHERE item_id = '" + SampleImages.CLIP + "'").first();
+        assertTrue(clip.getString(0).endsWith(SampleImages.CLIP + ".mp4"), clip.toString());
+        assertEquals(8, clip.getInt(1), "the clip as 8 evenly spaced frames (spark.phi3v.videoFrames)");
+        assertEquals(8, clip.getInt(2));
+        assertTrue(clip.getString(4).startsWith("<|image_1|>\n") && clip.getString(4).contains("<|image_8|>\n"),
+                clip.getString(4));
         for (String item : List.of(SampleImages.SUNSET, SampleImages.INVOICE, SampleImages.BAR_CHART,
                 SampleImages.REPORT)) {
             assertTrue(printed.contains("| " + item + " "), item + " in the printed table:\n" + printed);

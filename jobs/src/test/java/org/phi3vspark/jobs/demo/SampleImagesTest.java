@@ -23,7 +23,7 @@ class SampleImagesTest {
     @Test
     void writesSmallDecodableImagesForEveryItem() throws Exception {
         List<SampleImages.SampleItem> items = SampleImages.writeAll(tmp.resolve("images"));
-        assertEquals(7, items.size());
+        assertEquals(8, items.size());
         for (SampleImages.SampleItem item : items) {
             for (Path image : item.images()) {
                 BufferedImage decoded = ImageIO.read(image.toFile());
@@ -36,7 +36,10 @@ class SampleImagesTest {
                 .findFirst().orElseThrow();
         assertEquals(2, report.images().size());
         Set<String> tasks = items.stream().flatMap(i -> i.tasks().stream()).collect(Collectors.toSet());
-        assertEquals(Set.of("caption", "ocr", "chart"), tasks);
+        assertEquals(Set.of("caption", "ocr", "chart", "video_summary"), tasks);
+        SampleImages.SampleItem clip = items.stream().filter(i -> i.video() != null).findFirst().orElseThrow();
+        assertEquals(SampleImages.CLIP, clip.itemId());
+        assertTrue(clip.images().isEmpty() && Files.size(clip.video()) < 200_000, clip.toString());
     }
 
     @Test
@@ -59,8 +62,11 @@ class SampleImagesTest {
         Files.setLastModifiedTime(image, old);
         Path other = first.get(1).images().get(0);
         Files.write(other, new byte[] {1, 2, 3});
+        Path clip = first.stream().filter(i -> i.video() != null).findFirst().orElseThrow().video();
+        Files.setLastModifiedTime(clip, old);
         SampleImages.writeAll(tmp.resolve("same"));
         assertEquals(old, Files.getLastModifiedTime(image), "same bytes: file untouched (keeps the content key)");
+        assertEquals(old, Files.getLastModifiedTime(clip), "the clip is encoded to the same bytes every time");
         assertTrue(ImageIO.read(other.toFile()) != null, "changed file is redrawn");
     }
 
@@ -105,8 +111,16 @@ class SampleImagesTest {
         assertEquals(items.stream().mapToInt(i -> i.tasks().size()).sum(), lines.size());
         ObjectMapper json = new ObjectMapper();
         boolean sawMultiImage = false;
+        boolean sawVideo = false;
         for (String line : lines) {
             JsonNode row = json.readTree(line);
+            if (row.hasNonNull("video_uri")) {
+                sawVideo = true;
+                assertTrue(Files.isRegularFile(Path.of(java.net.URI.create(row.get("video_uri").asText()))), line);
+                assertEquals("video_summary", row.get("task").asText());
+                assertTrue(!row.has("image_uris"), "a row has images or a video: " + line);
+                continue;
+            }
             assertTrue(row.get("image_uris").isArray(), line);
             for (JsonNode uri : row.get("image_uris")) {
                 assertTrue(Files.isRegularFile(Path.of(java.net.URI.create(uri.asText()))), uri.asText());
@@ -116,6 +130,7 @@ class SampleImagesTest {
             assertTrue(row.hasNonNull("item_id") && row.hasNonNull("description"), line);
         }
         assertTrue(sawMultiImage, "the manifest has a multi-image item");
+        assertTrue(sawVideo, "the manifest has a video item");
     }
 
     @Test

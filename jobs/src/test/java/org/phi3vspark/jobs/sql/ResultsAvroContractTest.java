@@ -85,6 +85,7 @@ class ResultsAvroContractTest {
         AvroReadSupport.setRequestedProjection(conf, contract);
         int rows = 0;
         int errors = 0;
+        int videos = 0;
         Set<String> keys = new HashSet<>();
         for (Path f : files) {
             String task = partitionValue(f, "task");
@@ -96,7 +97,12 @@ class ResultsAvroContractTest {
                     String where = f.getFileName() + " item " + r.get("item_id");
                     assertNotNull(r.get("run_id"), where);
                     assertNotNull(r.get("item_id"), where);
-                    assertFalse(((List<?>) r.get("image_uris")).isEmpty(), where);
+                    // a row has images or a video: the video's sampled frames are its images
+                    boolean video = r.get("video_uri") != null;
+                    List<?> images = (List<?>) (video ? r.get("frame_timestamps") : r.get("image_uris"));
+                    assertFalse(images.isEmpty(), where);
+                    assertNull(video ? r.get("image_uris") : r.get("frame_timestamps"), where);
+                    videos += video ? 1 : 0;
                     assertTrue(keys.add(String.valueOf(r.get("request_key"))), where + ": duplicate request_key");
                     // parquet-avro applies the contract's timestamp-micros logical type: an Instant
                     Object created = r.get("created_at");
@@ -116,7 +122,7 @@ class ResultsAvroContractTest {
                         assertEquals(budget, gen.get("max_new_tokens"), where);
                         assertEquals(1, r.get("num_crops"), where);
                         List<?> sizes = (List<?>) r.get("image_sizes");
-                        assertEquals(((List<?>) r.get("image_uris")).size(), sizes.size(), where);
+                        assertEquals(images.size(), sizes.size(), where);
                         switch (task) {
                             case "caption" -> assertNotNull(r.get("caption"), where);
                             case "ocr" -> assertNotNull(((GenericRecord) r.get("ocr")).get("lines"), where);
@@ -127,6 +133,7 @@ class ResultsAvroContractTest {
                                 assertNotNull(chart.get("series"), where);
                                 assertNotNull(r.get("closed_early"), where);
                             }
+                            case "video_summary" -> assertTrue(video && images.get(0) instanceof Double, where);
                             default -> throw new AssertionError("unexpected task folder " + task);
                         }
                     } else {
@@ -142,6 +149,7 @@ class ResultsAvroContractTest {
         }
         assertEquals(TinyResults.expectedRows(), rows, "one row per manifest row");
         assertEquals(1, errors, "one read/decode error row, for the zero-byte image");
+        assertEquals(1, videos, "the sample clip's row");
         assertEquals(TinyResults.summary().rowsWritten(), rows, "run summary counts the same rows");
     }
 

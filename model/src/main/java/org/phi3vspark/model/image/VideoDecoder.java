@@ -31,8 +31,11 @@ public final class VideoDecoder {
      */
     public static final int DEFAULT_MAX_SIDE = 1344;
 
-    /** Which frames to take: {@code frames} evenly spaced, or one every {@code everySeconds}, at most {@code maxFrames}. */
-    public record Sampling(int frames, double everySeconds, int maxFrames) {
+    /**
+     * Which frames to take: {@code frames} evenly spaced, or one every {@code everySeconds}, at most {@code maxFrames}.
+     * Serializable: a planned video item carries its sampling to the executor that decodes it.
+     */
+    public record Sampling(int frames, double everySeconds, int maxFrames) implements java.io.Serializable {
         public Sampling {
             if (frames < 0 || everySeconds < 0 || (frames > 0) == (everySeconds > 0)) {
                 throw new IllegalArgumentException("video sampling needs exactly one of frames > 0 and every_seconds"

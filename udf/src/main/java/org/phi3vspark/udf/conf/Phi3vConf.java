@@ -8,6 +8,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.spark.SparkConf;
 import org.phi3vspark.model.engine.EngineOptions;
+import org.phi3vspark.model.image.VideoDecoder;
 import scala.Tuple2;
 
 /**
@@ -76,6 +77,24 @@ public final class Phi3vConf {
     public static final Entry<Long> MAX_IMAGE_BYTES = new Entry<>("spark.phi3v.maxImageBytes", 64L << 20,
             "Image files larger than this fail with error_stage=read without being read.",
             Long::valueOf, v -> v >= 1, "an integer >= 1");
+    public static final Entry<Long> MAX_VIDEO_BYTES = new Entry<>("spark.phi3v.maxVideoBytes", 256L << 20,
+            "Video files larger than this fail with error_stage=read without being read (a video is held in memory"
+                    + " while its frames are sampled).",
+            Long::valueOf, v -> v >= 1 && v <= Integer.MAX_VALUE - 8, "an integer from 1 to 2147483639");
+    public static final Entry<Integer> VIDEO_FRAMES = new Entry<>("spark.phi3v.videoFrames", 8,
+            "Frames sampled from each video (video_uri), evenly spaced (the middle frame of each of N equal parts),"
+                    + " each one image of the item; a shorter video gives all its frames. Unused when"
+                    + " spark.phi3v.videoEverySeconds is set. Part of the request key: changing it reruns videos.",
+            Integer::valueOf, v -> v >= 1 && v <= 64, "an integer from 1 to 64");
+    public static final Entry<Double> VIDEO_EVERY_SECONDS = new Entry<>("spark.phi3v.videoEverySeconds", 0.0,
+            "When above 0: one frame every this many seconds from the start of each video, at most"
+                    + " spark.phi3v.videoMaxFrames, instead of spark.phi3v.videoFrames evenly spaced. Part of the"
+                    + " request key.",
+            Double::valueOf, v -> v >= 0 && Double.isFinite(v), "a finite number >= 0");
+    public static final Entry<Integer> VIDEO_MAX_FRAMES = new Entry<>("spark.phi3v.videoMaxFrames", 32,
+            "The most frames spark.phi3v.videoEverySeconds takes from one video (the first ones). Part of the"
+                    + " request key.",
+            Integer::valueOf, v -> v >= 1 && v <= 64, "an integer from 1 to 64");
     public static final Entry<Integer> ITEMS_PER_PARTITION = new Entry<>("spark.phi3v.itemsPerPartition", 32,
             "Requests per Spark task. Smaller tasks give finer progress and cheaper retries.",
             Integer::valueOf, v -> v >= 1, "an integer >= 1");
@@ -111,16 +130,22 @@ public final class Phi3vConf {
             TableFormat::parse, v -> true, "one of parquet, delta");
 
     public static final List<Entry<?>> ALL = List.of(MAX_RUNNING, KV_BUDGET_MIB, PREFILL_CHUNK, SHARE_PREFIXES,
-            PREFETCH_REQUESTS, PREFETCH_THREADS, DEVICE, MAX_IMAGE_PIXELS, MAX_IMAGE_BYTES, ITEMS_PER_PARTITION,
-            PROGRESS_INTERVAL, MAX_CONSECUTIVE_MODEL_FAILURES, ATTENTION_BLOCK_MIB, CONSTRAINED_DECODING, TABLE_FORMAT);
+            PREFETCH_REQUESTS, PREFETCH_THREADS, DEVICE, MAX_IMAGE_PIXELS, MAX_IMAGE_BYTES, MAX_VIDEO_BYTES,
+            VIDEO_FRAMES, VIDEO_EVERY_SECONDS, VIDEO_MAX_FRAMES, ITEMS_PER_PARTITION, PROGRESS_INTERVAL,
+            MAX_CONSECUTIVE_MODEL_FAILURES, ATTENTION_BLOCK_MIB, CONSTRAINED_DECODING, TABLE_FORMAT);
 
     private static final String PREFIX = "spark.phi3v.";
 
-    /** Parsed settings; serializable so that tasks carry them to executors. */
+    /**
+     * Parsed settings; serializable so that tasks carry them to executors.
+     *
+     * @param video how frames are sampled from videos (videoFrames, or videoEverySeconds with videoMaxFrames)
+     */
     public record Settings(int maxRunning, int kvBudgetMiB, int prefillChunk, boolean sharePrefixes,
                            int prefetchRequests, int prefetchThreads, DevicePolicy device, long maxImagePixels,
                            long maxImageBytes, int itemsPerPartition, int progressIntervalSeconds,
-                           int maxConsecutiveModelFailures, int attentionBlockMiB, boolean constrainedDecoding)
+                           int maxConsecutiveModelFailures, int attentionBlockMiB, boolean constrainedDecoding,
+                           long maxVideoBytes, VideoDecoder.Sampling video)
             implements Serializable {
 
         public static Settings defaults() {
@@ -159,7 +184,15 @@ public final class Phi3vConf {
                 SHARE_PREFIXES.read(conf), PREFETCH_REQUESTS.read(conf), PREFETCH_THREADS.read(conf),
                 DEVICE.read(conf), MAX_IMAGE_PIXELS.read(conf), MAX_IMAGE_BYTES.read(conf),
                 ITEMS_PER_PARTITION.read(conf), PROGRESS_INTERVAL.read(conf), MAX_CONSECUTIVE_MODEL_FAILURES.read(conf),
-                ATTENTION_BLOCK_MIB.read(conf), CONSTRAINED_DECODING.read(conf));
+                ATTENTION_BLOCK_MIB.read(conf), CONSTRAINED_DECODING.read(conf), MAX_VIDEO_BYTES.read(conf),
+                videoSampling(conf));
+    }
+
+    private static VideoDecoder.Sampling videoSampling(SparkConf conf) {
+        double every = VIDEO_EVERY_SECONDS.read(conf);
+        int frames = VIDEO_FRAMES.read(conf);
+        int maxFrames = VIDEO_MAX_FRAMES.read(conf);
+        return every > 0 ? VideoDecoder.Sampling.every(every, maxFrames) : VideoDecoder.Sampling.evenly(frames);
     }
 
     /** Only the two words: a typo such as "ture" must not silently mean false. */

@@ -19,10 +19,17 @@ public final class ImageReader {
 
     private final Configuration conf;
     private final long maxBytes;
+    private final String limit;
 
     public ImageReader(Configuration conf, long maxBytes) {
+        this(conf, maxBytes, "spark.phi3v.maxImageBytes");
+    }
+
+    /** @param limit the setting that gives maxBytes, named when a file is over it */
+    public ImageReader(Configuration conf, long maxBytes, String limit) {
         this.conf = conf;
         this.maxBytes = maxBytes;
+        this.limit = limit;
     }
 
     public byte[] read(ImageFile file) throws StageException {
@@ -34,7 +41,7 @@ public final class ImageReader {
             throw failure(uri, "the file is empty (0 bytes)", null);
         }
         if (file.length() > maxBytes) {
-            throw failure(uri, file.length() + " bytes is over spark.phi3v.maxImageBytes=" + maxBytes, null);
+            throw failure(uri, file.length() + " bytes is over " + limit + "=" + maxBytes, null);
         }
         try {
             Path path = new Path(uri);
@@ -47,7 +54,7 @@ public final class ImageReader {
                 // At most one byte over the limit: a file that grew since it was stat-ed is still refused.
                 byte[] bytes = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 8));
                 if (bytes.length > maxBytes) {
-                    throw failure(uri, "more than spark.phi3v.maxImageBytes=" + maxBytes + " bytes", null);
+                    throw failure(uri, "more than " + limit + "=" + maxBytes + " bytes", null);
                 }
                 return bytes;
             }

@@ -66,6 +66,7 @@ final class PartitionRun implements Iterator<Row> {
     private TaskAnswers answers;
     private ImageReader reader;
     private ImageDecoder decoder;
+    private VideoFrames videos;
     private String device;
     private int consecutiveModelFailures;
     private boolean closed;
@@ -109,6 +110,7 @@ final class PartitionRun implements Iterator<Row> {
         device = dev.toString();
         reader = new ImageReader(fn.hadoopConf().get(), fn.settings().maxImageBytes());
         decoder = new ImageDecoder(fn.settings().maxImagePixels());
+        videos = new VideoFrames(fn.hadoopConf().get(), fn.settings());
         int threads = fn.settings().prefetchThreads();
         ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
@@ -255,6 +257,7 @@ final class PartitionRun implements Iterator<Row> {
     private Prepared prepare(WorkItem item, Row passthrough) {
         Stopwatch clock = new Stopwatch();
         List<ImageSize> sizes = new ArrayList<>(Collections.nCopies(item.images().size(), null));
+        List<Double> timestamps = null;
         try {
             if (item.invalid() != null) {
                 throw new StageException(ErrorStage.PREPROCESS, item.invalid(), null);
@@ -263,7 +266,15 @@ final class PartitionRun implements Iterator<Row> {
                 throw new StageException(ErrorStage.READ, "item " + item.itemId() + " has no image URI", null);
             }
             List<RgbImage> images = new ArrayList<>();
-            for (int i = 0; i < item.images().size(); i++) {
+            // a video item is a multi-image item of its sampled frames, its prompt tagged for their number
+            VideoFrames.Frames frames = item.isVideo() ? videos.read(item, clock) : null;
+            if (frames != null) {
+                images.addAll(frames.images());
+                sizes = frames.sizes();
+                timestamps = frames.timestamps();
+            }
+            WorkItem asked = frames == null ? item : frames.item();
+            for (int i = 0; frames == null && i < item.images().size(); i++) {
                 ImageFile file = item.images().get(i);
                 String uri = file.uri();
                 byte[] bytes = clock.time(Stopwatch.Stage.READ, () -> reader.read(file));
@@ -278,25 +289,26 @@ final class PartitionRun implements Iterator<Row> {
             }
             GenerationRequest request;
             try {
-                request = clock.time(Stopwatch.Stage.PREPROCESS, () -> answers.constrain(item.request().task(),
-                        requests.build(images, item.request().conversation(), item.request().numCrops(),
-                                item.request().generation())));
+                request = clock.time(Stopwatch.Stage.PREPROCESS, () -> answers.constrain(asked.request().task(),
+                        requests.build(images, asked.request().conversation(), asked.request().numCrops(),
+                                asked.request().generation())));
             } catch (RequestBuilder.ImageFailure e) {
-                String uri = item.images().get(e.index()).uri();
+                String uri = frames != null ? "frame " + (e.index() + 1) + " of " + item.imageUris().get(0)
+                        : item.images().get(e.index()).uri();
                 throw new StageException(ErrorStage.PREPROCESS, naming(uri, "cannot preprocess", e.getCause()), e);
             } catch (PromptException e) {
                 throw new StageException(ErrorStage.PREPROCESS, "cannot build the prompt of item " + item.itemId()
                         + " (task " + item.request().task() + "): " + message(e), e);
             }
-            return new Prepared(item, passthrough, request, sizes, clock, null);
+            return new Prepared(asked, passthrough, request, sizes, timestamps, clock, null);
         } catch (StageException e) {
-            return new Prepared(item, passthrough, null, sizes, clock, e);
+            return new Prepared(item, passthrough, null, sizes, timestamps, clock, e);
         } catch (RuntimeException e) {
             // Anything else that is wrong with one item (e.g. a request the model rejects) is that item's error
             // row, not a failure of the whole task: one row per work item, always.
             StageException wrapped = new StageException(ErrorStage.PREPROCESS, "cannot prepare item " + item.itemId()
                     + " " + item.imageUris() + " (task " + item.request().task() + "): " + message(e), e);
-            return new Prepared(item, passthrough, null, sizes, clock, wrapped);
+            return new Prepared(item, passthrough, null, sizes, timestamps, clock, wrapped);
         }
     }
 
@@ -340,7 +352,7 @@ final class PartitionRun implements Iterator<Row> {
         ResultRow r = new ResultRow(
                 new ResultRow.Provenance(fn.runId(), fn.model().given(), fn.model().revision(), device, Instant.now(),
                         fn.runDate()),
-                new ResultRow.Item(w.itemId(), w.imageUris(), p.sizes(), w.contentKey()),
+                ResultRow.Item.of(w, p.sizes(), p.frameTimestamps()),
                 w.request(), outcome, timings);
         count(outcome);
         return fn.table().encode(r, p.passthrough(), fn.java8Time());
@@ -370,8 +382,12 @@ final class PartitionRun implements Iterator<Row> {
         return e.getMessage() == null ? e.getClass().getName() : e.getMessage();
     }
 
-    /** An item after read, decode and preprocess: a ready request, or the failure. */
+    /**
+     * An item after read, decode and preprocess: a ready request, or the failure.
+     *
+     * @param frameTimestamps a video item's sampled frames (seconds), null for images or an undecoded video
+     */
     private record Prepared(WorkItem item, Row passthrough, GenerationRequest request, List<ImageSize> sizes,
-                            Stopwatch clock, StageException failure) {
+                            List<Double> frameTimestamps, Stopwatch clock, StageException failure) {
     }
 }

@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import org.phi3vspark.model.generate.GenerationConfig;
+import org.phi3vspark.model.image.VideoDecoder;
 import org.phi3vspark.model.text.ChatMessage;
 import org.phi3vspark.udf.row.ImageFile;
 
@@ -16,7 +17,8 @@ import org.phi3vspark.udf.row.ImageFile;
  * file-status call reported them ({@link ImageFile}): no bytes read, available on every store (file, HDFS, S3
  * object Last-Modified), and it changes whenever a file is replaced. A file that is only touched gets a new key
  * and is processed again; that costs compute, never correctness. A file that cannot be stat-ed gets a key marked
- * "missing" or "unreadable" so that it is retried on every run until it can be read.
+ * "missing" or "unreadable" so that it is retried on every run until it can be read. A video's content key is
+ * its file's; how its frames are sampled is part of its request keys, so other sampling settings run it again.
  */
 public final class Keys {
 
@@ -43,12 +45,21 @@ public final class Keys {
      *                  same request as its prompt and gets the same key
      * @param answerKey {@link org.phi3vspark.udf.task.TaskPreset#answerKey}: the task's schema and whether decoding
      *                  follows it, or null (tasks without a schema keep the keys they always had)
+     * @param video     a video item's frame sampling, or null for an item of images (whose keys stay as they were);
+     *                  its prompt is the one before image tags, which depend on the frames the video gives
      */
     public static String requestKey(String contentKey, String task, String prompt, List<ChatMessage> messages,
-                                    int numCrops, GenerationConfig g, String answerKey, String modelRevision) {
+                                    int numCrops, GenerationConfig g, String answerKey, VideoDecoder.Sampling video,
+                                    String modelRevision) {
         String key = String.join("\u0000", contentKey, task, requestText(prompt, messages),
                 Integer.toString(numCrops), canonical(g), modelRevision == null ? "" : modelRevision);
-        return sha256(answerKey == null ? key : key + "\u0000" + answerKey);
+        if (answerKey != null) {
+            key += "\u0000" + answerKey;
+        }
+        if (video != null) {
+            key += "\u0000video " + video.describe();
+        }
+        return sha256(key);
     }
 
     private static String requestText(String prompt, List<ChatMessage> messages) {

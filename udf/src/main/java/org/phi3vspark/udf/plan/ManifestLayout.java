@@ -19,8 +19,8 @@ import org.apache.spark.sql.types.StructType;
  * before any executor starts. Columns are read by name.
  *
  * @param columns     every column name (placeholders in prompt templates refer to these)
- * @param images      the image columns: the one named by the caller, or those of image_uri and image_uris that
- *                    the manifest has (a row gives its URIs in one of them)
+ * @param images      the image columns: the one named by the caller, or those of image_uri, image_uris and
+ *                    video_uri that the manifest has (a row gives its URIs in one of them: images or a video)
  * @param itemId      whether there is an item_id column
  * @param task        whether there is a task column
  * @param prompt      whether there is a prompt column
@@ -35,6 +35,8 @@ public record ManifestLayout(List<String> columns, List<ImageColumn> images, boo
 
     public static final String IMAGE_URI = "image_uri";
     public static final String IMAGE_URIS = "image_uris";
+    /** A video whose sampled frames are the row's images (a row has images or a video, not both). */
+    public static final String VIDEO_URI = "video_uri";
     public static final String ITEM_ID = "item_id";
     public static final String TASK = "task";
     public static final String PROMPT = "prompt";
@@ -53,11 +55,12 @@ public record ManifestLayout(List<String> columns, List<ImageColumn> images, boo
     }
 
     /**
-     * A column holding a row's image URIs.
+     * A column holding a row's image URIs, or its video's URI.
      *
      * @param array whether it holds an array of URIs (else a single URI string)
+     * @param video whether the URI is a video's, whose sampled frames are the row's images
      */
-    public record ImageColumn(String name, boolean array) implements Serializable {
+    public record ImageColumn(String name, boolean array, boolean video) implements Serializable {
     }
 
     /** The manifest has no image column: the caller can suggest naming one. */
@@ -70,8 +73,8 @@ public record ManifestLayout(List<String> columns, List<ImageColumn> images, boo
     }
 
     /**
-     * @param imageColumn the image column to use, or null for image_uri and/or image_uris (a manifest may have both,
-     *                    single-image rows filling one and multi-image rows the other)
+     * @param imageColumn the image column to use, or null for image_uri, image_uris and/or video_uri (a manifest may
+     *                    have several, single-image rows filling one, multi-image rows another, video rows the third)
      * @param source      the manifest's name for messages
      */
     public static ManifestLayout of(StructType schema, String imageColumn, List<String> passthrough, String baseDir,
@@ -81,19 +84,24 @@ public record ManifestLayout(List<String> columns, List<ImageColumn> images, boo
         if (imageColumn != null) {
             imageNames = List.of(require(schema, imageColumn, source));
         } else {
-            imageNames = Stream.of(IMAGE_URI, IMAGE_URIS).filter(names::contains).toList();
+            imageNames = Stream.of(IMAGE_URI, IMAGE_URIS, VIDEO_URI).filter(names::contains).toList();
             if (imageNames.isEmpty()) {
                 throw new NoImageColumnException("manifest " + source + " has no column " + IMAGE_URI
-                        + " (string) or " + IMAGE_URIS + " (array of strings); its columns are " + names);
+                        + " (string), " + IMAGE_URIS + " (array of strings) or " + VIDEO_URI + " (string); its"
+                        + " columns are " + names);
             }
         }
         List<ImageColumn> images = new ArrayList<>();
         for (String name : imageNames) {
             DataType img = schema.apply(name).dataType();
+            boolean video = name.equals(VIDEO_URI);
             if (img instanceof StringType) {
-                images.add(new ImageColumn(name, false));
-            } else if (img instanceof ArrayType at && at.elementType() instanceof StringType) {
-                images.add(new ImageColumn(name, true));
+                images.add(new ImageColumn(name, false, video));
+            } else if (img instanceof ArrayType at && at.elementType() instanceof StringType && !video) {
+                images.add(new ImageColumn(name, true, false));
+            } else if (video) {
+                throw new IllegalArgumentException("manifest " + source + ": column " + name
+                        + " must be a string (one video per row), not " + img.simpleString());
             } else {
                 throw new IllegalArgumentException("manifest " + source + ": column " + name
                         + " must be a string or an array of strings, not " + img.simpleString());

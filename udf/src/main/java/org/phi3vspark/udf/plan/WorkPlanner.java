@@ -9,6 +9,7 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.StructType;
+import org.phi3vspark.model.image.VideoDecoder;
 import org.phi3vspark.model.text.ChatMessage;
 import org.phi3vspark.model.text.Conversation;
 import org.phi3vspark.model.text.PromptBuilder;
@@ -27,11 +28,18 @@ import org.phi3vspark.udf.task.TaskRegistry;
  * rendered and tagged or the row's conversation checked, content and request keys computed. Runs on executors,
  * so the stat calls are spread over the cluster.
  *
+ * <p>A video row (video_uri) is a multi-image item whose images are frames the executor samples from the video:
+ * its one file is stat-ed like an image, every frame gets the multi-image num_crops, and its prompt gets its image
+ * tags only when the frames are known (a video may give fewer frames than asked); the sampling settings are part of
+ * its request keys instead.
+ *
  * @param defaultTasks        tasks for rows whose manifest has no task value
  * @param constrainedDecoding spark.phi3v.constrainedDecoding, which changes what tasks with a schema answer
+ * @param videoSampling       how frames are sampled from video rows (spark.phi3v.video*)
  */
 public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<String> defaultTasks,
-                          String modelRevision, boolean constrainedDecoding, SerializableHadoopConf hadoopConf)
+                          String modelRevision, boolean constrainedDecoding, VideoDecoder.Sampling videoSampling,
+                          SerializableHadoopConf hadoopConf)
         implements FlatMapFunction<Row, Row> {
 
     @Override
@@ -45,10 +53,11 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
         List<String> tasks = layout.task() && !isNull(row, ManifestLayout.TASK)
                 ? List.of(text(row, ManifestLayout.TASK).trim()) : defaultTasks;
         String rowPrompt = layout.prompt() ? text(row, ManifestLayout.PROMPT) : null;
-        RowConversation conversation = conversation(row, itemId, rowPrompt, uris.size());
+        VideoDecoder.Sampling video = rowImages.video() ? videoSampling : null;
+        RowConversation conversation = conversation(row, itemId, rowPrompt, video == null ? uris.size() : null);
         String invalid = rowImages.columns().size() > 1
                 ? "item " + itemId + ": the row has image URIs in " + String.join(" and ", rowImages.columns())
-                        + "; give them in one column"
+                        + "; give them in one column (a row has images or a video)"
                 : conversation == null ? null : conversation.problem();
         String contentKey = Keys.contentKey(images);
         Row passthrough = passthrough(row);
@@ -60,17 +69,19 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
             if (conversation == null) {
                 String text = TaskPreset.render(rowPrompt != null ? rowPrompt : preset.promptTemplate(),
                         col -> columnText(row, col));
-                prompt = PromptBuilder.withImageTags(text, uris.size());
+                // a video's tags wait for its frames (PartitionRun); the key has the sampling instead
+                prompt = video == null ? PromptBuilder.withImageTags(text, uris.size()) : text;
             } else if (conversation.valid() != null) {
                 prompt = conversation.valid().finalUserTurn();
                 messages = conversation.valid().turns();
             } else {
                 prompt = conversation.given();
             }
-            int numCrops = preset.numCrops(uris.size());
+            // every frame of a video at the multi-image budget, however many frames it gives
+            int numCrops = video == null ? preset.numCrops(uris.size()) : preset.numCropsMulti();
             String requestKey = Keys.requestKey(contentKey, name, prompt, messages, numCrops, preset.generation(),
-                    preset.answerKey(constrainedDecoding), modelRevision);
-            WorkItem item = new WorkItem(itemId, images,
+                    preset.answerKey(constrainedDecoding), video, modelRevision);
+            WorkItem item = new WorkItem(itemId, images, video,
                     new Request(name, prompt, messages, numCrops, preset.generation(), requestKey), contentKey,
                     invalid);
             out.add(WorkSchema.LAYOUT.encode(item, passthrough, false));
@@ -87,7 +98,8 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
     private record RowConversation(Conversation valid, String given, String problem) {
     }
 
-    private RowConversation conversation(Row row, String itemId, String rowPrompt, int images) {
+    /** @param images the row's image count, or null for a video's (its tags are checked once its frames are known) */
+    private RowConversation conversation(Row row, String itemId, String rowPrompt, Integer images) {
         if (layout.messages() == ManifestLayout.MessagesForm.NONE || isNull(row, ManifestLayout.MESSAGES)) {
             return null;
         }
@@ -100,7 +112,9 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
             Conversation c = layout.messages() == ManifestLayout.MessagesForm.JSON
                     ? Conversation.fromJson(given) : new Conversation(turns(row.getList(row.fieldIndex(
                             ManifestLayout.MESSAGES))));
-            c.checkImageTags(images);
+            if (images != null) {
+                c.checkImageTags(images);
+            }
             return new RowConversation(c, given, null);
         } catch (PromptException e) {
             return new RowConversation(null, given, "item " + itemId + ": column " + ManifestLayout.MESSAGES + ": "
@@ -125,13 +139,15 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
      *
      * @param columns the image columns the row has URIs in: one, or none; several make the row invalid (its URIs
      *                are then all of them, for the error row)
+     * @param video   whether the one URI is a video's (the row's only column is a video column)
      */
-    private record RowImages(List<String> uris, List<String> columns) {
+    private record RowImages(List<String> uris, List<String> columns, boolean video) {
     }
 
     private RowImages images(Row row, Configuration conf) {
         List<String> raw = new ArrayList<>();
         List<String> columns = new ArrayList<>();
+        boolean video = false;
         for (ManifestLayout.ImageColumn column : layout.images()) {
             int before = raw.size();
             if (isNull(row, column.name())) {
@@ -148,13 +164,14 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
             }
             if (raw.size() > before) {
                 columns.add(column.name());
+                video = column.video();
             }
         }
         List<String> out = new ArrayList<>(raw.size());
         for (String u : raw) {
             out.add(normalize(u, conf));
         }
-        return new RowImages(out, columns);
+        return new RowImages(out, columns, video && columns.size() == 1);
     }
 
     private String normalize(String uri, Configuration conf) {

@@ -18,8 +18,23 @@ public record ResultRow(Provenance provenance, Item item, Request request, Outco
                              LocalDate runDate) {
     }
 
-    /** The item the row is about. */
-    public record Item(String itemId, List<String> imageUris, List<ImageSize> imageSizes, String contentKey) {
+    /**
+     * The item the row is about: its images, or its video and the frames sampled from it.
+     *
+     * @param imageUris       the image files, in prompt order; null for a video item
+     * @param videoUri        the video file of a video item; null for an item of images
+     * @param imageSizes      decoded size per image (a video item: per sampled frame, as given to the model)
+     * @param frameTimestamps a video item's sampled frames, seconds from its start, in prompt order; else null
+     */
+    public record Item(String itemId, List<String> imageUris, String videoUri, List<ImageSize> imageSizes,
+                       List<Double> frameTimestamps, String contentKey) {
+
+        /** The row's item for a work item: images, or a video with the frames it gave (null before decoding). */
+        public static Item of(WorkItem w, List<ImageSize> sizes, List<Double> frameTimestamps) {
+            return w.isVideo()
+                    ? new Item(w.itemId(), null, w.imageUris().get(0), sizes, frameTimestamps, w.contentKey())
+                    : new Item(w.itemId(), w.imageUris(), null, sizes, null, w.contentKey());
+        }
     }
 
     /**

@@ -41,7 +41,11 @@ public final class ResultSchema {
     public static final Column<ResultRow, String> ITEM_ID = R.add("item_id", Codec.STRING,
             r -> r.item().itemId(), "Manifest item_id, or derived from the image URIs when the manifest has none.");
     public static final Column<ResultRow, List<String>> IMAGE_URIS = R.add("image_uris", Codec.listOf(Codec.STRING),
-            r -> r.item().imageUris(), "The item's images, qualified URIs, in prompt order (image 1 first).");
+            r -> r.item().imageUris(), "The item's images, qualified URIs, in prompt order (image 1 first); null"
+                    + " for a video item.");
+    public static final Column<ResultRow, String> VIDEO_URI = R.add("video_uri", Codec.STRING,
+            r -> r.item().videoUri(), "A video item's video, qualified URI (manifest column video_uri): its sampled"
+                    + " frames are the item's images, in time order; null for an item of images.");
     public static final Column<ResultRow, String> PROMPT = R.add("prompt", Codec.STRING,
             r -> r.request().prompt(), "The user message as sent (image tags included, chat template excluded); for"
                     + " a conversation, its final user turn.");
@@ -98,15 +102,20 @@ public final class ResultSchema {
             Codec.struct(Structs.GENERATION), r -> r.request().generation(), "Sampling settings.");
     public static final Column<ResultRow, List<ImageSize>> IMAGE_SIZES = R.add("image_sizes",
             Codec.listOf(Codec.struct(Structs.IMAGE_SIZE)), r -> r.item().imageSizes(),
-            "Decoded size per image (null entry if not decoded).");
+            "Decoded size per image (null entry if not decoded); for a video item, per sampled frame as given to"
+                    + " the model (scaled down to at most 1344 pixels on its longer side), null if not decoded.");
+    public static final Column<ResultRow, List<Double>> FRAME_TIMESTAMPS = R.add("frame_timestamps",
+            Codec.listOf(Codec.DOUBLE), r -> r.item().frameTimestamps(), "A video item's sampled frames: seconds"
+                    + " from the start of the video, in prompt order (image 1 first); null for an item of images and"
+                    + " for a video that was not decoded.");
     public static final Column<ResultRow, String> CONTENT_KEY = R.add("content_key", Codec.STRING,
-            r -> r.item().contentKey(), "Hex sha256 over each image's URI, length and modification time (one"
-                    + " Hadoop FileStatus per image).");
+            r -> r.item().contentKey(), "Hex sha256 over each image's (or the video's) URI, length and"
+                    + " modification time (one Hadoop FileStatus per file).");
     public static final Column<ResultRow, String> REQUEST_KEY = R.add("request_key", Codec.STRING,
             r -> r.request().requestKey(), "Hex sha256 over content_key, task, prompt or conversation, num_crops,"
-                    + " generation settings, model_revision and, for a task with a json_schema, the schema and"
-                    + " whether decoding was constrained; reruns skip requests whose request_key already has an ok"
-                    + " row.");
+                    + " generation settings, model_revision, for a task with a json_schema the schema and whether"
+                    + " decoding was constrained, and for a video item how its frames were sampled; reruns skip"
+                    + " requests whose request_key already has an ok row.");
     public static final Column<ResultRow, String> DEVICE = R.add("device", Codec.STRING,
             r -> r.provenance().device(), "Device the model ran on, for example gpu(0) or cpu().");
     public static final Column<ResultRow, Instant> CREATED_AT = R.add("created_at", Codec.TIMESTAMP,
@@ -127,7 +136,8 @@ public final class ResultSchema {
     public static final RowLayout<ResultRow> LAYOUT = R.build(v -> new ResultRow(
             new Provenance(v.get(RUN_ID), v.get(MODEL), v.get(MODEL_REVISION), v.get(DEVICE), v.get(CREATED_AT),
                     v.get(RUN_DATE)),
-            new Item(v.get(ITEM_ID), v.get(IMAGE_URIS), v.get(IMAGE_SIZES), v.get(CONTENT_KEY)),
+            new Item(v.get(ITEM_ID), v.get(IMAGE_URIS), v.get(VIDEO_URI), v.get(IMAGE_SIZES), v.get(FRAME_TIMESTAMPS),
+                    v.get(CONTENT_KEY)),
             new Request(v.get(TASK), v.get(PROMPT), v.get(MESSAGES), v.get(NUM_CROPS), v.get(GENERATION),
                     v.get(REQUEST_KEY)),
             new Outcome(v.get(STATUS), v.get(RESPONSE), v.get(ERROR), v.get(ERROR_STAGE), v.get(FINISH_REASON),

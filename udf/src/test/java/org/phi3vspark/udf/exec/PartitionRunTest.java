@@ -1,5 +1,6 @@
 package org.phi3vspark.udf.exec;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,25 +9,38 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.EngineException;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.Row;
+import org.jcodec.api.awt.AWTSequenceEncoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.phi3vspark.model.generate.GenerationConfig;
 import org.phi3vspark.model.generate.NonFiniteLogitsException;
+import org.phi3vspark.model.image.VideoDecoder;
 import org.phi3vspark.model.text.PromptBuilder;
 import org.phi3vspark.model.text.PromptException;
 import org.phi3vspark.udf.conf.DevicePolicy;
 import org.phi3vspark.udf.conf.Phi3vConf;
 import org.phi3vspark.udf.conf.SerializableHadoopConf;
 import org.phi3vspark.udf.row.ImageFile;
+import org.phi3vspark.udf.row.ImageSize;
 import org.phi3vspark.udf.row.Request;
 import org.phi3vspark.udf.row.ResultRow;
 import org.phi3vspark.udf.row.ResultSchema;
@@ -49,7 +63,7 @@ class PartitionRunTest {
         List<ImageFile> images = uris.stream().map(u -> ImageFile.stat(u, conf)).toList();
         Request request = new Request("caption", PromptBuilder.withImageTags("Describe.", uris.size()), null, 1,
                 GenerationConfig.greedy(2), "rk-" + id);
-        return WorkSchema.LAYOUT.encode(new WorkItem(id, images, request, "ck-" + id, null), false);
+        return WorkSchema.LAYOUT.encode(new WorkItem(id, images, null, request, "ck-" + id, null), false);
     }
 
     static long prefetchThreads() {
@@ -68,7 +82,7 @@ class PartitionRunTest {
                 work("d", List.of(good, empty)), work("e", List.of()), work("f", List.of(good)),
                 work("g", List.of(missing)));
         Phi3vConf.Settings settings = new Phi3vConf.Settings(2, 0, 0, true, 2, 3, DevicePolicy.CPU, 89_478_485L,
-                64L << 20, 32, 10, 3, 0, true);
+                64L << 20, 32, 10, 3, 0, true, 256L << 20, VideoDecoder.Sampling.evenly(8));
         ModelRef model = ModelRef.resolve(GOLDEN.resolve("checkpoints/tiny-f32").toString(), new Configuration());
         InferencePartition fn = new InferencePartition(model, settings,
                 new SerializableHadoopConf(new Configuration()), TaskRegistry.builtIn(), ResultTable.of(List.of()),
@@ -114,6 +128,82 @@ class PartitionRunTest {
             Thread.sleep(50);
         }
         assertEquals(threadsBefore, prefetchThreads(), "prefetch threads left running after the partition");
+    }
+
+    /** An H.264 MP4 of {@code frames} frames at 8 fps, each a flat grey a little lighter than the one before. */
+    static Path clip(Path file, int width, int height, int frames) throws IOException {
+        AWTSequenceEncoder encoder = AWTSequenceEncoder.createSequenceEncoder(file.toFile(), 8);
+        for (int i = 0; i < frames; i++) {
+            BufferedImage frame = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+            Graphics2D g = frame.createGraphics();
+            g.setColor(new Color(40 + 8 * i, 40 + 8 * i, 40 + 8 * i));
+            g.fillRect(0, 0, width, height);
+            g.dispose();
+            encoder.encodeImage(frame);
+        }
+        encoder.finish();
+        return file;
+    }
+
+    static Row videoWork(String id, Path video, VideoDecoder.Sampling sampling) {
+        Request request = new Request("caption", "Describe.", null, 1, GenerationConfig.greedy(2), "rk-" + id);
+        return WorkSchema.LAYOUT.encode(new WorkItem(id, List.of(ImageFile.stat(video.toString(), new Configuration())),
+                sampling, request, "ck-" + id, null), false);
+    }
+
+    @Test
+    void aVideoIsAMultiImageItemOfItsSampledFramesAndABadOneIsADecodeError(@TempDir Path tmp) throws Exception {
+        Path clip = clip(tmp.resolve("clip.mp4"), 64, 48, 16);
+        Path short3 = clip(tmp.resolve("short.mp4"), 64, 48, 3);
+        byte[] bytes = Files.readAllBytes(clip);
+        Path truncated = Files.write(tmp.resolve("truncated.mp4"), Arrays.copyOf(bytes, bytes.length / 3));
+        Path corrupt = Files.write(tmp.resolve("corrupt.mp4"), new Random(7).ints(4096, 0, 256)
+                .collect(ByteArrayOutputStream::new, ByteArrayOutputStream::write, (a, b) -> { }).toByteArray());
+        List<Row> in = List.of(videoWork("clip", clip, VideoDecoder.Sampling.evenly(4)),
+                videoWork("short", short3, VideoDecoder.Sampling.evenly(4)),
+                videoWork("truncated", truncated, VideoDecoder.Sampling.evenly(4)),
+                videoWork("corrupt", corrupt, VideoDecoder.Sampling.evenly(4)),
+                work("still", List.of(GOLDEN.resolve("images/tiny_40x25.png").toAbsolutePath().toString())));
+        Phi3vConf.Settings settings = Phi3vConf.Settings.defaults();
+        ModelRef model = ModelRef.resolve(GOLDEN.resolve("checkpoints/tiny-f32").toString(), new Configuration());
+        InferencePartition fn = new InferencePartition(model, settings,
+                new SerializableHadoopConf(new Configuration()), TaskRegistry.builtIn(), ResultTable.of(List.of()),
+                "run-1", LocalDate.of(2024, 1, 1), null, false);
+        Map<String, ResultRow> out = new HashMap<>(); // rows come in completion order
+        fn.call(in.iterator()).forEachRemaining(r -> {
+            ResultRow row = ResultSchema.LAYOUT.decode(r);
+            out.put(row.item().itemId(), row);
+        });
+        assertEquals(in.size(), out.size());
+
+        ResultRow video = out.get("clip");
+        assertEquals("ok", video.outcome().status(), video.outcome().error());
+        assertNull(video.item().imageUris(), "a video item has no image files");
+        assertEquals(clip.toString(), video.item().videoUri());
+        assertArrayEquals(new double[] {0.25, 0.75, 1.25, 1.75}, video.item().frameTimestamps().stream()
+                .mapToDouble(Double::doubleValue).toArray(), 1e-9, "the middle frames of 4 parts: 2, 6, 10, 14 at 8 fps");
+        assertEquals(Collections.nCopies(4, new ImageSize(64, 48)), video.item().imageSizes());
+        assertEquals(PromptBuilder.withImageTags("Describe.", 4), video.request().prompt(), "one tag per frame");
+        assertTrue(video.outcome().tokens().image() > 0);
+
+        ResultRow few = out.get("short");
+        assertEquals("ok", few.outcome().status(), few.outcome().error());
+        assertEquals(3, few.item().frameTimestamps().size(), "a video shorter than the sampling gives every frame");
+        assertEquals(PromptBuilder.withImageTags("Describe.", 3), few.request().prompt());
+
+        for (ResultRow bad : List.of(out.get("truncated"), out.get("corrupt"))) {
+            assertEquals("error", bad.outcome().status());
+            assertEquals("decode", bad.outcome().errorStage().id());
+            assertTrue(bad.outcome().error().startsWith("cannot decode video " + bad.item().videoUri() + ": "),
+                    bad.outcome().error());
+            assertNull(bad.item().frameTimestamps());
+        }
+        assertTrue(out.get("truncated").outcome().error().contains("truncated"), out.get("truncated").outcome().error());
+
+        ResultRow still = out.get("still");
+        assertEquals("ok", still.outcome().status());
+        assertNull(still.item().videoUri());
+        assertNull(still.item().frameTimestamps());
     }
 
     @Test

@@ -22,7 +22,7 @@ class TaskRegistryTest {
     @Test
     void builtInPresetsMatchConfTasksJson() throws IOException {
         TaskRegistry r = TaskRegistry.builtIn();
-        assertEquals(List.of("caption", "ocr", "chart"), r.names());
+        assertEquals(List.of("caption", "ocr", "chart", "video_summary"), r.names());
         for (TaskPreset p : r.all()) {
             assertEquals(16, p.numCrops(1));
             assertEquals(4, p.numCrops(3));
