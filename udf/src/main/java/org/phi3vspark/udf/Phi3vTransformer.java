@@ -36,13 +36,14 @@ public final class Phi3vTransformer extends Transformer {
     public static final List<String> OUTPUT_COLUMNS = List.of("response", "status", "error", "error_stage",
             "finish_reason", "closed_early", "prompt_tokens", "image_tokens", "output_tokens", "latency_ms",
             "read_ms", "image_decode_ms", "preprocess_ms", "prefill_ms", "decode_ms", "model_revision", "num_crops",
-            "generation", "image_sizes", "caption", "ocr", "chart");
+            "generation", "image_sizes", "frame_timestamps", "caption", "ocr", "chart");
 
     private final String uid;
     private final Param<String> model;
     private final Param<String> task;
     private final Param<String> prompt;
     private final Param<String> imageCol;
+    private final Param<String> videoCol;
     private final IntParam numCrops;
     private final IntParam maxNewTokens;
     private final DoubleParam temperature;
@@ -60,6 +61,8 @@ public final class Phi3vTransformer extends Transformer {
         task = new Param<>(this, "task", "caption, ocr, chart, or a custom name (then set prompt)");
         prompt = new Param<>(this, "prompt", "prompt template with {column} placeholders; overrides the preset's");
         imageCol = new Param<>(this, "imageCol", "column holding one image URI (string) or several (array)");
+        videoCol = new Param<>(this, "videoCol", "column holding one video URI (string) per row, instead of"
+                + " imageCol: its sampled frames (spark.phi3v.videoFrames ...) are the row's images");
         numCrops = new IntParam(this, "numCrops", "HD crop budget per image");
         maxNewTokens = new IntParam(this, "maxNewTokens", "maximum generated tokens");
         temperature = new DoubleParam(this, "temperature", "sampling temperature, 0 = greedy");
@@ -85,6 +88,10 @@ public final class Phi3vTransformer extends Transformer {
 
     public Param<String> imageCol() {
         return imageCol;
+    }
+
+    public Param<String> videoCol() {
+        return videoCol;
     }
 
     public IntParam numCrops() {
@@ -133,6 +140,11 @@ public final class Phi3vTransformer extends Transformer {
 
     public Phi3vTransformer setImageCol(String v) {
         set(imageCol, v);
+        return this;
+    }
+
+    public Phi3vTransformer setVideoCol(String v) {
+        set(videoCol, v);
         return this;
     }
 
@@ -201,8 +213,14 @@ public final class Phi3vTransformer extends Transformer {
         Phi3vPipeline pipeline = Phi3vPipeline.of(dataset.sparkSession(), $(model),
                 TaskRegistry.builtIn().withTask(preset));
         StructType in = dataset.schema();
-        ManifestLayout layout = ManifestLayout.of(in, $(imageCol), Arrays.asList(in.fieldNames()), null,
-                "transform input").withoutTaskColumn();
+        if (isSet(imageCol) && isDefined(videoCol)) {
+            throw new IllegalArgumentException("set imageCol or videoCol, not both (a row's images are its image"
+                    + " files or its video's frames)");
+        }
+        List<String> passthrough = Arrays.asList(in.fieldNames());
+        ManifestLayout layout = (isDefined(videoCol)
+                ? ManifestLayout.ofVideos(in, $(videoCol), passthrough, null, "transform input")
+                : ManifestLayout.of(in, $(imageCol), passthrough, null, "transform input")).withoutTaskColumn();
         Phi3vPipeline.Plan plan = pipeline.plan(dataset.toDF(), layout, List.of(preset.name()));
         Dataset<Row> results = pipeline.infer(plan, "transform-" + uid, LocalDate.now(ZoneOffset.UTC), null);
         List<Column> cols = new ArrayList<>(Phi3vPipeline.passthroughColumns(plan.passthrough()));

@@ -67,4 +67,34 @@ class TransformerTest {
                 () -> t.transformSchema(schema.add("status", DataTypes.StringType)));
         assertTrue(clash.getMessage().contains("status"));
     }
+
+    /**
+     * A video column: each clip becomes a multi-image item of its sampled frames (timestamps and frame sizes in
+     * the output), and a file that is not a video is a decode error row naming it.
+     */
+    @Test
+    void aVideoColumnGivesOneRowPerClipWithItsFrames(@TempDir Path tmp) throws IOException {
+        Path clip = TestClips.clip(tmp.resolve("clip.mp4"), 64, 48, 16);
+        Path bad = Files.write(tmp.resolve("bad.mp4"), "not a video".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        StructType schema = new StructType().add("clip", DataTypes.StringType).add("name", DataTypes.StringType);
+        Dataset<Row> df = spark().createDataFrame(List.of(RowFactory.create(clip.toString(), "good"),
+                RowFactory.create(bad.toString(), "bad")), schema);
+        Phi3vTransformer t = new Phi3vTransformer().setModel(GOLDEN.resolve("checkpoints/tiny-f32").toString())
+                .setTask("caption").setVideoCol("clip").setNumCrops(1).setMaxNewTokens(2);
+        Dataset<Row> out = t.transform(df);
+        assertEquals(t.transformSchema(schema), out.schema());
+        Map<String, Row> rows = out.collectAsList().stream().collect(Collectors.toMap(r -> r.getAs("name"), r -> r));
+        Row good = rows.get("good");
+        assertEquals("ok", good.getAs("status"), (String) good.getAs("error"));
+        assertEquals(8, good.getList(good.fieldIndex("frame_timestamps")).size(), "spark.phi3v.videoFrames default");
+        assertEquals(8, good.getList(good.fieldIndex("image_sizes")).size());
+        Row failed = rows.get("bad");
+        assertEquals("decode", failed.getAs("error_stage"));
+        assertTrue(((String) failed.getAs("error")).startsWith("cannot decode video "), (String) failed.getAs("error"));
+        assertTrue(((String) failed.getAs("error")).contains("bad.mp4"), (String) failed.getAs("error"));
+
+        var both = assertThrows(IllegalArgumentException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap())
+                .setImageCol("clip").transform(df));
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
+    }
 }

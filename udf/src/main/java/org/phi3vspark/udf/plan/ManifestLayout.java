@@ -107,6 +107,27 @@ public record ManifestLayout(List<String> columns, List<ImageColumn> images, boo
                         + " must be a string or an array of strings, not " + img.simpleString());
             }
         }
+        return withImages(schema, images, passthrough, baseDir, source);
+    }
+
+    /**
+     * A layout whose rows are videos, their URIs in {@code videoColumn} (a string column of any name), for callers
+     * that name the column themselves (the Transformer's videoCol).
+     */
+    public static ManifestLayout ofVideos(StructType schema, String videoColumn, List<String> passthrough,
+                                          String baseDir, String source) {
+        require(schema, videoColumn, source);
+        DataType type = schema.apply(videoColumn).dataType();
+        if (!(type instanceof StringType)) {
+            throw new IllegalArgumentException("manifest " + source + ": column " + videoColumn
+                    + " must be a string (one video per row), not " + type.simpleString());
+        }
+        return withImages(schema, List.of(new ImageColumn(videoColumn, false, true)), passthrough, baseDir, source);
+    }
+
+    private static ManifestLayout withImages(StructType schema, List<ImageColumn> images, List<String> passthrough,
+                                             String baseDir, String source) {
+        List<String> names = Arrays.asList(schema.fieldNames());
         for (String col : passthrough) {
             require(schema, col, source);
         }

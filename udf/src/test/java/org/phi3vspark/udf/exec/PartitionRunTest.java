@@ -9,9 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.EngineException;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +25,6 @@ import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.Row;
-import org.jcodec.api.awt.AWTSequenceEncoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.phi3vspark.model.generate.GenerationConfig;
@@ -44,6 +40,7 @@ import org.phi3vspark.udf.row.ImageSize;
 import org.phi3vspark.udf.row.Request;
 import org.phi3vspark.udf.row.ResultRow;
 import org.phi3vspark.udf.row.ResultSchema;
+import org.phi3vspark.udf.TestClips;
 import org.phi3vspark.udf.row.ResultTable;
 import org.phi3vspark.udf.row.WorkItem;
 import org.phi3vspark.udf.row.WorkSchema;
@@ -130,21 +127,6 @@ class PartitionRunTest {
         assertEquals(threadsBefore, prefetchThreads(), "prefetch threads left running after the partition");
     }
 
-    /** An H.264 MP4 of {@code frames} frames at 8 fps, each a flat grey a little lighter than the one before. */
-    static Path clip(Path file, int width, int height, int frames) throws IOException {
-        AWTSequenceEncoder encoder = AWTSequenceEncoder.createSequenceEncoder(file.toFile(), 8);
-        for (int i = 0; i < frames; i++) {
-            BufferedImage frame = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-            Graphics2D g = frame.createGraphics();
-            g.setColor(new Color(40 + 8 * i, 40 + 8 * i, 40 + 8 * i));
-            g.fillRect(0, 0, width, height);
-            g.dispose();
-            encoder.encodeImage(frame);
-        }
-        encoder.finish();
-        return file;
-    }
-
     static Row videoWork(String id, Path video, VideoDecoder.Sampling sampling) {
         Request request = new Request("caption", "Describe.", null, 1, GenerationConfig.greedy(2), "rk-" + id);
         return WorkSchema.LAYOUT.encode(new WorkItem(id, List.of(ImageFile.stat(video.toString(), new Configuration())),
@@ -153,8 +135,8 @@ class PartitionRunTest {
 
     @Test
     void aVideoIsAMultiImageItemOfItsSampledFramesAndABadOneIsADecodeError(@TempDir Path tmp) throws Exception {
-        Path clip = clip(tmp.resolve("clip.mp4"), 64, 48, 16);
-        Path short3 = clip(tmp.resolve("short.mp4"), 64, 48, 3);
+        Path clip = TestClips.clip(tmp.resolve("clip.mp4"), 64, 48, 16);
+        Path short3 = TestClips.clip(tmp.resolve("short.mp4"), 64, 48, 3);
         byte[] bytes = Files.readAllBytes(clip);
         Path truncated = Files.write(tmp.resolve("truncated.mp4"), Arrays.copyOf(bytes, bytes.length / 3));
         Path corrupt = Files.write(tmp.resolve("corrupt.mp4"), new Random(7).ints(4096, 0, 256)
