@@ -23,6 +23,7 @@ import org.phi3vspark.model.generate.GenerationResult;
 import org.phi3vspark.model.generate.LogitsProcessor;
 import org.phi3vspark.model.image.ImageDecoder;
 import org.phi3vspark.model.image.ProcessedImage;
+import org.phi3vspark.model.nn.KvCache;
 import org.phi3vspark.model.text.ChatMessage;
 
 /**
@@ -91,6 +92,24 @@ class GenerationEngineTest {
             for (int i = 0; i < requests.size(); i++) {
                 assertArrayEquals(alone(requests.get(i)), results.get(i).generatedIds(), "request " + i);
             }
+        }
+    }
+
+    /** A lone request's batch is one row; rows for requests nobody submitted would double its KV cache. */
+    @Test
+    void aLoneRequestGetsARowOfItsOwnAndNoMore() {
+        GenerationRequest request = text("Tell me a story.", 6);
+        long oneRow = KvCache.bytes(model.decoder().kvLayout(), 1, request.prompt().length() + 6);
+        try (GenerationEngine<Integer> engine = model.newEngine(model.engineDefaults())) {
+            engine.submit(request, 0);
+            ok(drain(engine));
+            assertEquals(oneRow, engine.stats().peakKvBytes());
+        }
+        try (GenerationEngine<Integer> engine = model.newEngine(model.engineDefaults())) {
+            engine.submit(request, 0);
+            engine.submit(request, 1);
+            ok(drain(engine));
+            assertEquals(2 * oneRow, engine.stats().peakKvBytes(), "two requests at once: two rows");
         }
     }
 
