@@ -25,11 +25,16 @@ import org.jcodec.scale.AWTUtil;
  * <p>Thread-safe: every call uses its own demuxer and decoder.
  */
 public final class VideoDecoder {
-    /**
-     * Longest side kept by default: 4 × 336, what the HD transform uses for a frame at num_crops 4 (the model
-     * card's setting per frame), so downscaling to it loses nothing the model would see at that setting.
-     */
+    /** Longest side kept by default: {@link #maxSideFor} at num_crops 4, the model card's setting per frame. */
     public static final int DEFAULT_MAX_SIDE = 1344;
+
+    /**
+     * The longest side the HD transform can give an image at {@code numCrops} (a row or column of that many
+     * 336-pixel crops): frames scaled down to it keep every pixel the model would see at that setting.
+     */
+    public static int maxSideFor(int numCrops) {
+        return Math.max(1, numCrops) * ProcessedImage.CROP_SIZE;
+    }
 
     /**
      * Which frames to take: {@code frames} evenly spaced, or one every {@code everySeconds}, at most {@code maxFrames}.

@@ -115,6 +115,8 @@ class VideoDecoderTest {
         assertEquals(1344, frame.width());
         assertEquals(753, frame.height());
         assertEquals(1, frameNumberOf(frame), "content survives the scaling");
+        assertEquals(VideoDecoder.DEFAULT_MAX_SIDE, VideoDecoder.maxSideFor(4), "the model card's 4 crops per frame");
+        assertEquals(16 * 336, VideoDecoder.maxSideFor(16), "a 1x16 grid of crops");
     }
 
     @Test

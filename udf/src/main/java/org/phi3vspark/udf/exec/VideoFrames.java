@@ -14,8 +14,9 @@ import org.phi3vspark.udf.row.WorkItem;
 
 /**
  * A video item's images: the video read (within spark.phi3v.maxVideoBytes), its frames sampled as the item says
- * and decoded one at a time, each scaled down as it is decoded ({@link VideoDecoder}), so a video holds its file's
- * bytes, one full-size frame and the scaled frames. From then on the item is a multi-image item like any other.
+ * and decoded one at a time, each scaled down as it is decoded to the largest size the HD transform gives at the
+ * item's num_crops ({@link VideoDecoder#maxSideFor}), so a video holds its file's bytes, one full-size frame and
+ * the scaled frames. From then on the item is a multi-image item like any other.
  * Thread-safe: the prefetch threads share one.
  */
 final class VideoFrames {
@@ -29,12 +30,11 @@ final class VideoFrames {
     }
 
     private final ImageReader reader;
-    private final VideoDecoder decoder;
+    private final long maxPixels;
 
     VideoFrames(Configuration conf, Phi3vConf.Settings settings) {
         reader = new ImageReader(conf, settings.maxVideoBytes(), Phi3vConf.MAX_VIDEO_BYTES.key());
-        // Frame size is limited like an image's; frames are kept at most at the HD transform's size at num_crops 4.
-        decoder = new VideoDecoder(settings.maxImagePixels(), VideoDecoder.DEFAULT_MAX_SIDE);
+        maxPixels = settings.maxImagePixels(); // a frame's size is limited like an image's
     }
 
     /** @throws StageException {@code read} when the file cannot be read, {@code decode} naming the URI and the reason */
@@ -43,6 +43,8 @@ final class VideoFrames {
         byte[] bytes = clock.time(Stopwatch.Stage.READ, () -> reader.read(file));
         VideoDecoder.Video video;
         try {
+            // frames kept at most at the largest size the HD transform gives at the item's num_crops per frame
+            VideoDecoder decoder = new VideoDecoder(maxPixels, VideoDecoder.maxSideFor(item.request().numCrops()));
             video = clock.time(Stopwatch.Stage.IMAGE_DECODE, () -> decoder.decode(bytes, file.uri(), item.video()));
         } catch (RuntimeException e) {
             String m = e.getMessage() == null ? e.getClass().getName() : e.getMessage();

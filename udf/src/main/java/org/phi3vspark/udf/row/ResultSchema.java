@@ -103,7 +103,7 @@ public final class ResultSchema {
     public static final Column<ResultRow, List<ImageSize>> IMAGE_SIZES = R.add("image_sizes",
             Codec.listOf(Codec.struct(Structs.IMAGE_SIZE)), r -> r.item().imageSizes(),
             "Decoded size per image (null entry if not decoded); for a video item, per sampled frame as given to"
-                    + " the model (scaled down to at most 1344 pixels on its longer side), null if not decoded.");
+                    + " the model (scaled down to at most 336 × num_crops pixels on its longer side), null if not decoded.");
     public static final Column<ResultRow, List<Double>> FRAME_TIMESTAMPS = R.add("frame_timestamps",
             Codec.listOf(Codec.DOUBLE), r -> r.item().frameTimestamps(), "A video item's sampled frames: seconds"
                     + " from the start of the video, in prompt order (image 1 first); null for an item of images and"

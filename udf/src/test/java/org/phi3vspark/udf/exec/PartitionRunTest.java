@@ -137,12 +137,14 @@ class PartitionRunTest {
     void aVideoIsAMultiImageItemOfItsSampledFramesAndABadOneIsADecodeError(@TempDir Path tmp) throws Exception {
         Path clip = TestClips.clip(tmp.resolve("clip.mp4"), 64, 48, 16);
         Path short3 = TestClips.clip(tmp.resolve("short.mp4"), 64, 48, 3);
+        Path large = TestClips.clip(tmp.resolve("large.mp4"), 400, 300, 4);
         byte[] bytes = Files.readAllBytes(clip);
         Path truncated = Files.write(tmp.resolve("truncated.mp4"), Arrays.copyOf(bytes, bytes.length / 3));
         Path corrupt = Files.write(tmp.resolve("corrupt.mp4"), new Random(7).ints(4096, 0, 256)
                 .collect(ByteArrayOutputStream::new, ByteArrayOutputStream::write, (a, b) -> { }).toByteArray());
         List<Row> in = List.of(videoWork("clip", clip, VideoDecoder.Sampling.evenly(4)),
                 videoWork("short", short3, VideoDecoder.Sampling.evenly(4)),
+                videoWork("large", large, VideoDecoder.Sampling.evenly(2)),
                 videoWork("truncated", truncated, VideoDecoder.Sampling.evenly(4)),
                 videoWork("corrupt", corrupt, VideoDecoder.Sampling.evenly(4)),
                 work("still", List.of(GOLDEN.resolve("images/tiny_40x25.png").toAbsolutePath().toString())));
@@ -172,6 +174,11 @@ class PartitionRunTest {
         assertEquals("ok", few.outcome().status(), few.outcome().error());
         assertEquals(3, few.item().frameTimestamps().size(), "a video shorter than the sampling gives every frame");
         assertEquals(PromptBuilder.withImageTags("Describe.", 3), few.request().prompt());
+
+        ResultRow scaled = out.get("large");
+        assertEquals("ok", scaled.outcome().status(), scaled.outcome().error());
+        assertEquals(Collections.nCopies(2, new ImageSize(336, 252)), scaled.item().imageSizes(),
+                "400x300 frames kept at the largest side the HD transform gives at num_crops 1");
 
         for (ResultRow bad : List.of(out.get("truncated"), out.get("corrupt"))) {
             assertEquals("error", bad.outcome().status());
