@@ -20,6 +20,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructType;
 import org.phi3vspark.udf.plan.ManifestLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads {@code --input}: a Parquet, CSV or JSON Lines manifest (file or folder), or a folder/prefix of images and
@@ -29,6 +31,7 @@ import org.phi3vspark.udf.plan.ManifestLayout;
 public final class ManifestReader {
 
     /** Extensions the image decoder reads; other files in an image folder are ignored. */
+    private static final Logger LOG = LoggerFactory.getLogger(ManifestReader.class);
     public static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "gif", "bmp", "webp");
     /** Extensions of the videos a folder input picks up (MP4 / QuickTime containers, which the video decoder reads). */
     public static final Set<String> VIDEO_EXTENSIONS = Set.of("mp4", "mov", "m4v");
@@ -136,10 +139,12 @@ public final class ManifestReader {
 
     /**
      * Recursive listing on the driver, in path order: an image becomes an image_uri row, a video a video_uri row;
-     * hidden files (. or _ prefix) and other extensions are skipped.
+     * hidden files (. or _ prefix) are skipped, and so are other extensions, said in a warning (a .mkv that
+     * silently gives no row would look like lost data).
      */
     private static Dataset<Row> listMedia(SparkSession spark, FileSystem fs, Path root) {
         List<Path> files = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         try {
             if (fs.getFileStatus(root).isFile()) {
                 files.add(root);
@@ -148,13 +153,24 @@ public final class ManifestReader {
                 while (it.hasNext()) {
                     Path p = it.next().getPath();
                     String ext = extension(p.getName());
-                    if (!hidden(root, p) && (IMAGE_EXTENSIONS.contains(ext) || VIDEO_EXTENSIONS.contains(ext))) {
+                    if (hidden(root, p)) {
+                        continue;
+                    }
+                    if (IMAGE_EXTENSIONS.contains(ext) || VIDEO_EXTENSIONS.contains(ext)) {
                         files.add(p);
+                    } else {
+                        skipped.add(p.getName());
                     }
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list images under " + root, e);
+        }
+        if (!skipped.isEmpty()) {
+            LOG.warn("{}: skipped {} file(s) that are neither images ({}) nor videos ({}), e.g. {}", root,
+                    skipped.size(), String.join(", ", IMAGE_EXTENSIONS.stream().sorted().toList()),
+                    String.join(", ", VIDEO_EXTENSIONS.stream().sorted().toList()),
+                    String.join(", ", skipped.subList(0, Math.min(3, skipped.size()))));
         }
         files.sort(java.util.Comparator.comparing(Path::toString));
         List<Row> rows = files.stream().map(p -> VIDEO_EXTENSIONS.contains(extension(p.getName()))

@@ -30,7 +30,7 @@ public final class RunCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--input", required = true, description = "Manifest (Parquet, CSV, JSON Lines; file or folder) "
-            + "or a folder/prefix of images. Any Hadoop URI: file://, hdfs://, s3a://.")
+            + "or a folder/prefix of images and videos (.mp4, .mov, .m4v). Any Hadoop URI: file://, hdfs://, s3a://.")
     String input;
 
     @Option(names = "--input-format", defaultValue = "auto", description = "auto, parquet, csv, jsonl or images. "
@@ -46,7 +46,8 @@ public final class RunCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--tasks", split = ",", defaultValue = "caption", description = "Tasks for rows without a task "
-            + "column value, comma-separated: caption, ocr, chart or custom ones. Default: ${DEFAULT-VALUE}.")
+            + "column value, comma-separated: caption, ocr, chart, video_summary or custom ones. Default:"
+            + " ${DEFAULT-VALUE}.")
     List<String> tasks;
 
     @Option(names = "--task-def", description = "Custom task NAME=PROMPT_TEMPLATE; {column} placeholders are filled "
@@ -68,7 +69,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--passthrough", split = ",", description = "Manifest columns to copy into the output.")
     List<String> passthrough = new ArrayList<>();
 
-    @Option(names = "--image-column", description = "Image column if not image_uri / image_uris.")
+    @Option(names = "--image-column", description = "Image column if not image_uri / image_uris / video_uri"
+            + " (a string or an array of strings of image URIs).")
     String imageColumn;
 
     @Option(names = "--num-crops", description = "Crop budget for every task (single and multi-image).")

@@ -110,10 +110,10 @@ public final class DemoCommand implements Callable<Integer> {
         List<SampleImages.SampleItem> items = SampleImages.writeAll(work.resolve("images"));
         List<SampleManifest.Row> rows = SampleManifest.rows(items);
         Path manifest = SampleManifest.write(work.resolve("manifest.jsonl"), rows);
-        long imageCount = items.stream().mapToLong(i -> i.images().size()).sum();
-        long videoCount = items.stream().filter(i -> i.video() != null).count();
-        out.println("      " + items.size() + " items (" + imageCount + " images, " + videoCount + " video) in "
-                + work.resolve("images"));
+        long videoItems = items.stream().filter(i -> i.video() != null).count();
+        long imageFiles = items.stream().mapToLong(i -> i.images().size()).sum();
+        out.println("      " + items.size() + " items (" + (items.size() - videoItems) + " of images: " + imageFiles
+                + " image files; " + videoItems + " video) in " + work.resolve("images"));
         out.println("      " + rows.size() + " manifest rows in " + manifest);
         out.flush();
 

@@ -12,7 +12,8 @@ public final class EngineSettings {
     Integer maxRunning;
 
     @Option(names = "--kv-budget-mib", paramLabel = "MIB", description = "The most the KV caches may hold. Default:"
-            + " 4096 on CPU, half the GPU memory free after the weights are loaded.")
+            + " " + (EngineOptions.CPU_KV_BUDGET_BYTES >> 20) + " on CPU, half the GPU memory free after the weights"
+            + " are loaded.")
     Long kvBudgetMib;
 
     @Option(names = "--prefill-chunk", paramLabel = "TOKENS", description = "Prompt tokens prefilled per step while"

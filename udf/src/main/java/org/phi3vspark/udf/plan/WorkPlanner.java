@@ -56,8 +56,8 @@ public record WorkPlanner(ManifestLayout layout, TaskRegistry registry, List<Str
         VideoDecoder.Sampling video = rowImages.video() ? videoSampling : null;
         RowConversation conversation = conversation(row, itemId, rowPrompt, video == null ? uris.size() : null);
         String invalid = rowImages.columns().size() > 1
-                ? "item " + itemId + ": the row has image URIs in " + String.join(" and ", rowImages.columns())
-                        + "; give them in one column (a row has images or a video)"
+                ? "item " + itemId + ": the row has URIs in " + String.join(" and ", rowImages.columns())
+                        + "; fill one of them (a row has one image, several images, or a video)"
                 : conversation == null ? null : conversation.problem();
         String contentKey = Keys.contentKey(images);
         Row passthrough = passthrough(row);

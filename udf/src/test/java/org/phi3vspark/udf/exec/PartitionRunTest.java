@@ -186,6 +186,7 @@ class PartitionRunTest {
             assertTrue(bad.outcome().error().startsWith("cannot decode video " + bad.item().videoUri() + ": "),
                     bad.outcome().error());
             assertNull(bad.item().frameTimestamps());
+            assertNull(bad.item().imageSizes(), "an undecoded video has no frame sizes, not one unknown one");
         }
         assertTrue(out.get("truncated").outcome().error().contains("truncated"), out.get("truncated").outcome().error());
 
