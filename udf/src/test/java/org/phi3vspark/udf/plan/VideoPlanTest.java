@@ -84,7 +84,7 @@ class VideoPlanTest {
                 .get(0).contentKey(), "the content key is the file's");
 
         WorkItem both = plan(eight, "both", "still.png", null, "clip.mp4").get(0);
-        assertTrue(both.invalid().contains("image_uri and video_uri") && both.invalid().contains("images or a video"),
+        assertTrue(both.invalid().contains("image_uri and video_uri") && both.invalid().contains("fill one of them"),
                 both.invalid());
     }
 
