@@ -77,9 +77,10 @@ class VideoRunTest {
                     timestamps.stream().mapToDouble(Double::doubleValue).toArray(), 1e-9);
             List<Row> sizes = video.getList(video.fieldIndex("image_sizes"));
             assertEquals(4, sizes.size(), "one image per frame");
-            assertEquals(SampleVideo.WIDTH, sizes.get(0).<Integer>getAs("width"));
-            assertEquals(SampleVideo.HEIGHT, sizes.get(0).<Integer>getAs("height"));
             assertEquals(1, (int) video.getAs("num_crops"));
+            // 480x320 frames at num_crops 1: kept at 336 on the long side, all the HD transform uses at 1 crop
+            assertEquals(336, sizes.get(0).<Integer>getAs("width"));
+            assertEquals(SampleVideo.HEIGHT * 336 / SampleVideo.WIDTH, sizes.get(0).<Integer>getAs("height"));
             assertTrue(((String) video.getAs("prompt")).startsWith(PromptBuilder.withImageTags("", 4)),
                     (String) video.getAs("prompt"));
 
@@ -95,6 +96,7 @@ class VideoRunTest {
             String message = error.getAs("error");
             assertTrue(message.startsWith("cannot decode video ") && message.contains("bad.mp4: "), message);
             assertNull(error.getAs("frame_timestamps"));
+            assertNull(error.getAs("image_sizes"), "an undecoded video has no frame sizes");
         }
         assertTrue(((String) rows.get("clip/video_summary").getAs("prompt"))
                 .endsWith(TaskRegistry.builtIn().get("video_summary").promptTemplate()), "the video_summary preset");
