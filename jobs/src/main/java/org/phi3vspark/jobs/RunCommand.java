@@ -73,6 +73,10 @@ public final class RunCommand implements Callable<Integer> {
             + " (a string or an array of strings of image URIs).")
     String imageColumn;
 
+    @Option(names = "--video-column", description = "Column holding one video URI per row, if not video_uri (its"
+            + " sampled frames are the row's images; see spark.phi3v.videoFrames).")
+    String videoColumn;
+
     @Option(names = "--num-crops", description = "Crop budget for every task (single and multi-image).")
     Integer numCrops;
 
@@ -125,6 +129,15 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    private RunOptions.MediaColumn media() {
+        if (imageColumn != null && videoColumn != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --image-column or --video-column, not"
+                    + " both: a run reads a row's images from one column, or its video's frames");
+        }
+        return imageColumn != null ? RunOptions.MediaColumn.images(imageColumn)
+                : videoColumn != null ? RunOptions.MediaColumn.videos(videoColumn) : null;
+    }
+
     RunOptions options() {
         TaskRegistry registry = TaskRegistry.builtIn();
         if (tasksFile != null) {
@@ -136,7 +149,7 @@ public final class RunCommand implements Callable<Integer> {
         TaskOverrides overrides = new TaskOverrides(null, numCrops, null, generation.overrides(), null, null);
         return new RunOptions(input, InputFormat.parse(inputFormat), output, model, registry,
                 tasks.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(), overrides,
-                WriteMode.parse(mode), passthrough, imageColumn, runId,
+                WriteMode.parse(mode), passthrough, media(), runId,
                 tableFormat == null ? null : TableFormat.parse(tableFormat));
     }
 }

@@ -88,11 +88,16 @@ public final class RunJob {
         Manifest manifest = ManifestReader.read(spark, o.input(), o.inputFormat());
         ManifestLayout layout;
         try {
-            layout = ManifestLayout.of(manifest.rows().schema(), o.imageColumn(), o.passthrough(), manifest.baseDir(),
-                    manifest.source());
+            RunOptions.MediaColumn media = o.media();
+            StructType schema = manifest.rows().schema();
+            layout = media != null && media.video()
+                    ? ManifestLayout.ofVideos(schema, media.name(), o.passthrough(), manifest.baseDir(), manifest.source())
+                    : ManifestLayout.of(schema, media == null ? null : media.name(), o.passthrough(), manifest.baseDir(),
+                            manifest.source());
         } catch (ManifestLayout.NoImageColumnException e) {
             throw new IllegalArgumentException(e.getMessage() + "; name the column that holds the image URIs with"
-                    + " --image-column" + imageColumnGuess(manifest.rows().schema()), e);
+                    + " --image-column" + imageColumnGuess(manifest.rows().schema()) + " (or the videos' with"
+                    + " --video-column)", e);
         }
         Phi3vPipeline.Plan plan = pipeline.plan(manifest.rows(), layout, o.tasks());
         List<String> resultColumns = new ArrayList<>(ResultSchema.columnNames());

@@ -55,6 +55,13 @@ class RunCommandOptionsTest {
     }
 
     @Test
+    void imageAndVideoColumnTogetherAreRefused(@TempDir Path tmp) {
+        String err = run(2, "run", "--input", tmp.toString(), "--output", tmp.resolve("o").toString(), "--model",
+                MODEL, "--image-column", "a", "--video-column", "b");
+        assertTrue(err.contains("--image-column or --video-column, not both"), err);
+    }
+
+    @Test
     void unknownTableFormatNamesTheChoices(@TempDir Path tmp) {
         SharedSpark.get();
         String err = run(1, "run", "--input", tmp.toString(), "--output", tmp.resolve("o").toString(), "--model",

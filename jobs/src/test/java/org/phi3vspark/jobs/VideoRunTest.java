@@ -114,4 +114,28 @@ class VideoRunTest {
                 + " AND size(frame_timestamps) = 2").first();
         assertEquals(2, two.getList(two.fieldIndex("image_sizes")).size());
     }
+
+    /** A video column of another name, named with --video-column: the same video items. */
+    @Test
+    void aVideoColumnOfAnyNameIsReadWhenNamed() throws IOException {
+        SparkSession spark = SharedSpark.get();
+        Path media = Files.createDirectories(tmp.resolve("named"));
+        Path clip = SampleVideo.write(media.resolve("clip.mp4"));
+        Path manifest = Files.write(media.resolve("manifest.jsonl"), List.of(
+                "{\"item_id\": \"c\", \"clip\": \"" + clip + "\"}"));
+        Path out = tmp.resolve("named-results");
+        spark.conf().set(FRAMES, "2");
+        RunSummary s;
+        try {
+            s = RunJob.run(spark, RunOptions.of(manifest.toString(), out.toString(), MODEL.toString(),
+                    List.of("video_summary")).withOverrides(TaskOverrides.small(1, 2))
+                    .withMedia(RunOptions.MediaColumn.videos("clip")), line -> { });
+        } finally {
+            spark.conf().unset(FRAMES);
+        }
+        assertEquals(1, s.ok());
+        Row row = spark.read().parquet(out.toString()).first();
+        assertEquals(2, row.getList(row.fieldIndex("frame_timestamps")).size());
+        assertTrue(((String) row.getAs("video_uri")).endsWith("clip.mp4"), (String) row.getAs("video_uri"));
+    }
 }
