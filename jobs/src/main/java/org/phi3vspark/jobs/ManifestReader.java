@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ManifestReader {
 
-    /** Extensions the image decoder reads; other files in an image folder are ignored. */
     private static final Logger LOG = LoggerFactory.getLogger(ManifestReader.class);
+    /** Extensions the image decoder reads; other files in an image folder are skipped. */
     public static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "gif", "bmp", "webp");
     /** Extensions of the videos a folder input picks up (MP4 / QuickTime containers, which the video decoder reads). */
     public static final Set<String> VIDEO_EXTENSIONS = Set.of("mp4", "mov", "m4v");
@@ -128,8 +128,13 @@ public final class ManifestReader {
             case "parquet" -> InputFormat.PARQUET;
             case "csv" -> InputFormat.CSV;
             case "jsonl", "json", "ndjson" -> InputFormat.JSONL;
-            default -> IMAGE_EXTENSIONS.contains(ext) || VIDEO_EXTENSIONS.contains(ext) ? InputFormat.IMAGES : null;
+            default -> isMedia(ext) ? InputFormat.IMAGES : null;
         };
+    }
+
+    /** An extension a folder input reads: an image or a video. */
+    private static boolean isMedia(String ext) {
+        return IMAGE_EXTENSIONS.contains(ext) || VIDEO_EXTENSIONS.contains(ext);
     }
 
     private static String extension(String name) {
@@ -152,11 +157,10 @@ public final class ManifestReader {
                 RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
                 while (it.hasNext()) {
                     Path p = it.next().getPath();
-                    String ext = extension(p.getName());
                     if (hidden(root, p)) {
                         continue;
                     }
-                    if (IMAGE_EXTENSIONS.contains(ext) || VIDEO_EXTENSIONS.contains(ext)) {
+                    if (isMedia(extension(p.getName()))) {
                         files.add(p);
                     } else {
                         skipped.add(p.getName());
@@ -164,7 +168,7 @@ public final class ManifestReader {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list images under " + root, e);
+            throw new UncheckedIOException("cannot list images and videos under " + root, e);
         }
         if (!skipped.isEmpty()) {
             LOG.warn("{}: skipped {} file(s) that are neither images ({}) nor videos ({}), e.g. {}", root,

@@ -288,9 +288,7 @@ public final class GenerationEngine<T> implements AutoCloseable {
                 prefilling.remove(s);
                 finish(s);
             } else if (s.inPlace) {
-                prefilling.remove(s);
-                decoding.add(s); // into the row it was prefilled in: the next one, no other joined since
-                s.decodeStartNanos = System.nanoTime();
+                startDecoding(s); // in the row it was prefilled in: the next one, no other joined since
             }
         }
         return used;
@@ -308,10 +306,22 @@ public final class GenerationEngine<T> implements AutoCloseable {
 
     /** Gives s the next row of the batch (growing the batch if needed), to prefill in place within this step. */
     private void placeInBatch(Sequence<T> s) {
+        makeRoomFor(s);
+        s.inPlace = true;
+    }
+
+    /** Grows the batch if it has no free row for s at s's need. */
+    private void makeRoomFor(Sequence<T> s) {
         if (batch == null || batch.rows() <= decoding.size() || batch.capacity() < s.need()) {
             growBatch();
         }
-        s.inPlace = true;
+    }
+
+    /** s leaves prefilling and decodes in the next row of the batch. */
+    private void startDecoding(Sequence<T> s) {
+        prefilling.remove(s);
+        decoding.add(s);
+        s.decodeStartNanos = System.nanoTime();
     }
 
     /**
@@ -339,15 +349,10 @@ public final class GenerationEngine<T> implements AutoCloseable {
 
     /** Moves s from prefilling into the next row of the batch, growing the batch first if it has no room. */
     private void join(Sequence<T> s) {
-        int row = decoding.size();
-        if (batch == null || batch.rows() <= row || batch.capacity() < s.need()) {
-            growBatch();
-        }
-        batch.copyRow(s.staging, 0, row, s.promptLength);
+        makeRoomFor(s);
+        batch.copyRow(s.staging, 0, decoding.size(), s.promptLength);
         closeStaging(s);
-        prefilling.remove(s);
-        decoding.add(s);
-        s.decodeStartNanos = System.nanoTime();
+        startDecoding(s);
     }
 
     /**
@@ -437,8 +442,7 @@ public final class GenerationEngine<T> implements AutoCloseable {
                 longFactors[row] = s.longFactors;
             }
             NDArray x = decoder.embed(manager, tokens).expandDims(1); // [B, 1, H]
-            NDArray hidden = decoder.forward(x, batch, 0, positions, longFactors);
-            NDScope.register(hidden);
+            NDArray hidden = decoder.forward(x, batch, 0, positions, longFactors); // owned by this scope
             NDArray all = decoder.logits(hidden.squeeze(1)); // [B, vocab]
             float[] flat = all.toFloatArray();
             int vocab = (int) all.getShape().get(1);
@@ -464,7 +468,7 @@ public final class GenerationEngine<T> implements AutoCloseable {
             NDArray rows = earlier.length == 0 ? prompt
                     : NDArrays.concat(new NDList(prompt, decoder.embed(manager, earlier)), 0);
             s.longFactors = true;
-            NDScope.register(decoder.forward(rows.expandDims(0), batch, row, new int[] {0}, new boolean[] {true}));
+            decoder.forward(rows.expandDims(0), batch, row, new int[] {0}, new boolean[] {true}); // owned by the scope
             scope.suppressNotUsedWarning();
         }
     }

@@ -2,7 +2,7 @@ package org.phi3vspark.model.engine;
 
 import org.phi3vspark.model.nn.KvCache;
 
-/** The engine's account of its KV caches: bytes held now and the most held at once. */
+/** The engine's account of its KV caches: the most they held at once. */
 final class KvMemory implements KvCache.Ledger {
     private long held;
     private long peak;
@@ -16,10 +16,6 @@ final class KvMemory implements KvCache.Ledger {
     @Override
     public void released(long bytes) {
         held -= bytes;
-    }
-
-    long held() {
-        return held;
     }
 
     long peak() {

@@ -39,7 +39,6 @@ final class PrefillJob implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             NDArray chunk = embeddings.get(new NDIndex("{}:{}", done, done + n)).expandDims(0); // [1, n, H]
             NDArray out = decoder.forward(chunk, target, row, new int[] {start + done}, new boolean[] {longFactors});
-            NDScope.register(out); // the forward's output belongs to no scope of its own
             NDArray hidden = out.get(0); // [n, H]
             if (done + n == length) {
                 lastLogits = decoder.logits(hidden.get(n - 1)).toFloatArray();

@@ -21,10 +21,6 @@ final class PrefixKey {
         this.hash = 31 * (31 * Arrays.hashCode(ids) + this.images.hashCode()) + Boolean.hashCode(longFactors);
     }
 
-    int length() {
-        return ids.length;
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof PrefixKey other && other.hash == hash && other.longFactors == longFactors

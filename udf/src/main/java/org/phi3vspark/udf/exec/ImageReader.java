@@ -21,10 +21,6 @@ public final class ImageReader {
     private final long maxBytes;
     private final String limit;
 
-    public ImageReader(Configuration conf, long maxBytes) {
-        this(conf, maxBytes, "spark.phi3v.maxImageBytes");
-    }
-
     /** @param limit the setting that gives maxBytes, named when a file is over it */
     public ImageReader(Configuration conf, long maxBytes, String limit) {
         this.conf = conf;

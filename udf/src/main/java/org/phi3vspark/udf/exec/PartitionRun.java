@@ -27,6 +27,7 @@ import org.phi3vspark.model.generate.RequestBuilder;
 import org.phi3vspark.model.image.ImageDecoder;
 import org.phi3vspark.model.image.RgbImage;
 import org.phi3vspark.model.text.PromptException;
+import org.phi3vspark.udf.conf.Phi3vConf;
 import org.phi3vspark.udf.row.ErrorStage;
 import org.phi3vspark.udf.row.ImageFile;
 import org.phi3vspark.udf.row.ImageSize;
@@ -108,7 +109,8 @@ final class PartitionRun implements Iterator<Row> {
         requests = RequestBuilder.of(model.model());
         answers = new TaskAnswers(fn.tasks(), fn.settings().constrainedDecoding(), model.key().modelDir());
         device = dev.toString();
-        reader = new ImageReader(fn.hadoopConf().get(), fn.settings().maxImageBytes());
+        reader = new ImageReader(fn.hadoopConf().get(), fn.settings().maxImageBytes(),
+                Phi3vConf.MAX_IMAGE_BYTES.key());
         decoder = new ImageDecoder(fn.settings().maxImagePixels());
         videos = new VideoFrames(fn.hadoopConf().get(), fn.settings());
         int threads = fn.settings().prefetchThreads();
@@ -256,7 +258,9 @@ final class PartitionRun implements Iterator<Row> {
 
     private Prepared prepare(WorkItem item, Row passthrough) {
         Stopwatch clock = new Stopwatch();
-        List<ImageSize> sizes = new ArrayList<>(Collections.nCopies(item.images().size(), null));
+        // one size per image, null until it is decoded; a video has none until its frames are known
+        List<ImageSize> sizes = item.isVideo() ? null
+                : new ArrayList<>(Collections.nCopies(item.images().size(), null));
         List<Double> timestamps = null;
         try {
             if (item.invalid() != null) {
@@ -266,27 +270,29 @@ final class PartitionRun implements Iterator<Row> {
                 throw new StageException(ErrorStage.READ, "item " + item.itemId() + " has no image URI", null);
             }
             List<RgbImage> images = new ArrayList<>();
-            // a video item is a multi-image item of its sampled frames, its prompt tagged for their number
-            VideoFrames.Frames frames = item.isVideo() ? videos.read(item, clock) : null;
-            if (frames != null) {
+            VideoFrames.Frames frames = null;
+            if (item.isVideo()) {
+                // a multi-image item of its sampled frames, its prompt tagged for their number
+                frames = videos.read(item, clock);
                 images.addAll(frames.images());
                 sizes = frames.sizes();
                 timestamps = frames.timestamps();
+            } else {
+                for (int i = 0; i < item.images().size(); i++) {
+                    ImageFile file = item.images().get(i);
+                    String uri = file.uri();
+                    byte[] bytes = clock.time(Stopwatch.Stage.READ, () -> reader.read(file));
+                    RgbImage img;
+                    try {
+                        img = clock.time(Stopwatch.Stage.IMAGE_DECODE, () -> decoder.decode(bytes, uri));
+                    } catch (Exception e) {
+                        throw new StageException(ErrorStage.DECODE, naming(uri, "cannot decode", e), e);
+                    }
+                    sizes.set(i, new ImageSize(img.width(), img.height()));
+                    images.add(img);
+                }
             }
             WorkItem asked = frames == null ? item : frames.item();
-            for (int i = 0; frames == null && i < item.images().size(); i++) {
-                ImageFile file = item.images().get(i);
-                String uri = file.uri();
-                byte[] bytes = clock.time(Stopwatch.Stage.READ, () -> reader.read(file));
-                RgbImage img;
-                try {
-                    img = clock.time(Stopwatch.Stage.IMAGE_DECODE, () -> decoder.decode(bytes, uri));
-                } catch (Exception e) {
-                    throw new StageException(ErrorStage.DECODE, naming(uri, "cannot decode", e), e);
-                }
-                sizes.set(i, new ImageSize(img.width(), img.height()));
-                images.add(img);
-            }
             GenerationRequest request;
             try {
                 request = clock.time(Stopwatch.Stage.PREPROCESS, () -> answers.constrain(asked.request().task(),
@@ -373,7 +379,8 @@ final class PartitionRun implements Iterator<Row> {
         }
     }
 
-    private static String naming(String uri, String what, Throwable e) {
+    /** The failure's message, prefixed with what failed on which URI unless it names the URI already. */
+    static String naming(String uri, String what, Throwable e) {
         String m = message(e);
         return m.contains(uri) ? m : what + " " + uri + ": " + m;
     }

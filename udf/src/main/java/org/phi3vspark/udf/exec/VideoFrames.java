@@ -47,9 +47,7 @@ final class VideoFrames {
             VideoDecoder decoder = new VideoDecoder(maxPixels, VideoDecoder.maxSideFor(item.request().numCrops()));
             video = clock.time(Stopwatch.Stage.IMAGE_DECODE, () -> decoder.decode(bytes, file.uri(), item.video()));
         } catch (RuntimeException e) {
-            String m = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
-            throw new StageException(ErrorStage.DECODE, m.contains(file.uri()) ? m
-                    : "cannot decode video " + file.uri() + ": " + m, e);
+            throw new StageException(ErrorStage.DECODE, PartitionRun.naming(file.uri(), "cannot decode video", e), e);
         }
         List<RgbImage> images = video.images();
         List<ImageSize> sizes = images.stream().map(i -> new ImageSize(i.width(), i.height())).toList();

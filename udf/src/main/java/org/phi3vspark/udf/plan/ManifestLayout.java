@@ -93,19 +93,7 @@ public record ManifestLayout(List<String> columns, List<ImageColumn> images, boo
         }
         List<ImageColumn> images = new ArrayList<>();
         for (String name : imageNames) {
-            DataType img = schema.apply(name).dataType();
-            boolean video = name.equals(VIDEO_URI);
-            if (img instanceof StringType) {
-                images.add(new ImageColumn(name, false, video));
-            } else if (img instanceof ArrayType at && at.elementType() instanceof StringType && !video) {
-                images.add(new ImageColumn(name, true, false));
-            } else if (video) {
-                throw new IllegalArgumentException("manifest " + source + ": column " + name
-                        + " must be a string (one video per row), not " + img.simpleString());
-            } else {
-                throw new IllegalArgumentException("manifest " + source + ": column " + name
-                        + " must be a string or an array of strings, not " + img.simpleString());
-            }
+            images.add(imageColumn(schema, name, name.equals(VIDEO_URI), source));
         }
         return withImages(schema, images, passthrough, baseDir, source);
     }
@@ -117,12 +105,22 @@ public record ManifestLayout(List<String> columns, List<ImageColumn> images, boo
     public static ManifestLayout ofVideos(StructType schema, String videoColumn, List<String> passthrough,
                                           String baseDir, String source) {
         require(schema, videoColumn, source);
-        DataType type = schema.apply(videoColumn).dataType();
-        if (!(type instanceof StringType)) {
-            throw new IllegalArgumentException("manifest " + source + ": column " + videoColumn
-                    + " must be a string (one video per row), not " + type.simpleString());
+        return withImages(schema, List.of(imageColumn(schema, videoColumn, true, source)), passthrough, baseDir,
+                source);
+    }
+
+    /** The column, checked: a video column holds one URI string per row, an image column a string or an array. */
+    private static ImageColumn imageColumn(StructType schema, String name, boolean video, String source) {
+        DataType type = schema.apply(name).dataType();
+        if (type instanceof StringType) {
+            return new ImageColumn(name, false, video);
         }
-        return withImages(schema, List.of(new ImageColumn(videoColumn, false, true)), passthrough, baseDir, source);
+        if (!video && type instanceof ArrayType at && at.elementType() instanceof StringType) {
+            return new ImageColumn(name, true, false);
+        }
+        throw new IllegalArgumentException("manifest " + source + ": column " + name + (video
+                ? " must be a string (one video per row), not " : " must be a string or an array of strings, not ")
+                + type.simpleString());
     }
 
     private static ManifestLayout withImages(StructType schema, List<ImageColumn> images, List<String> passthrough,

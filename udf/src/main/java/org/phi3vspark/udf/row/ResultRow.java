@@ -29,14 +29,10 @@ public record ResultRow(Provenance provenance, Item item, Request request, Outco
     public record Item(String itemId, List<String> imageUris, String videoUri, List<ImageSize> imageSizes,
                        List<Double> frameTimestamps, String contentKey) {
 
-        /**
-         * The row's item for a work item: images, or a video with the frames it gave (sizes and timestamps null
-         * when it was not decoded: it has no frames, not one unknown frame).
-         */
+        /** The row's item for a work item: images, or a video with the frames it gave (null before decoding). */
         public static Item of(WorkItem w, List<ImageSize> sizes, List<Double> frameTimestamps) {
             return w.isVideo()
-                    ? new Item(w.itemId(), null, w.imageUris().get(0), frameTimestamps == null ? null : sizes,
-                            frameTimestamps, w.contentKey())
+                    ? new Item(w.itemId(), null, w.imageUris().get(0), sizes, frameTimestamps, w.contentKey())
                     : new Item(w.itemId(), w.imageUris(), null, sizes, null, w.contentKey());
         }
     }
